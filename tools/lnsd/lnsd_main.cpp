@@ -1,0 +1,2 @@
+// placeholder until the runtime lands
+int main() { return 0; }

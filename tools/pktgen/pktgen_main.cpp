@@ -1,0 +1,2 @@
+// placeholder until pktgen lands
+int main() { return 0; }
