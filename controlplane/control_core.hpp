@@ -1,0 +1,113 @@
+// The control core: drains the workers' punt rings, answers ARP / ND / ICMP for
+// the LNS's addresses, resolves next hops (holding waiting packets, bounded),
+// generates ICMP errors the data path asks for, and is the only writer of the
+// data-plane tables (sessions, neighbours).
+//
+// It transmits through the workers' inboxes: complete frames go to any worker
+// (each has a TX queue on every port); packets for a session go to the session's
+// owner worker, which encapsulates them with the session's framing and Ns.
+//
+// Protocol engines arrive here in later work (L2TP control, PPP, AAA); for now
+// their punts are counted as unhandled and freed.
+//
+// Thread: the main (control) lcore only.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "controlplane/net/neighbor_resolver.hpp"
+#include "dataplane/neighbor_dir.hpp"
+#include "dataplane/runtime.hpp"
+
+struct rte_mbuf;
+
+namespace lns::cp {
+
+// A session to install, from static configuration or (later) from signalling.
+struct SessionRequest {
+    uint16_t access_port = 0;  // port index
+    uint16_t local_tunnel_id = 0;
+    uint16_t local_session_id = 0;
+    uint16_t remote_tunnel_id = 0;
+    uint16_t remote_session_id = 0;
+    uint32_t lac_ip = 0;  // host order
+    uint16_t lac_port = 1701;
+    std::optional<uint32_t> ipv4;  // host order
+    std::optional<std::pair<std::array<uint8_t, 16>, uint8_t>> ipv6;
+    uint16_t mru = 1500;
+    dp::L2tpTxFraming framing;
+};
+
+struct ControlCounters {
+#define LNS_CTL_COUNTERS(X)                                                                   \
+    X(arp_requests_answered) X(arp_requests_ignored) X(arp_replies_received) X(arp_bad)       \
+    X(nd_solicits_answered) X(nd_advertisements_received) X(nd_ignored) X(nd_bad)             \
+    X(icmp_echo_replies) X(icmp_echo_bad) X(icmp_errors_sent) X(icmp_errors_suppressed)       \
+    X(neighbor_requests_sent) X(neighbors_resolved) X(neighbor_failures)                      \
+    X(pending_queued) X(pending_flushed) X(pending_overflow) X(pending_dropped_failed)         \
+    X(unhandled_l2tp_control) X(unhandled_ppp_control) X(unhandled_ike)                       \
+    X(inbox_full) X(mbuf_alloc_failed) X(sessions_installed) X(sessions_removed)              \
+    X(session_install_failed)
+#define LNS_CTL_FIELD(n) uint64_t n = 0;
+    LNS_CTL_COUNTERS(LNS_CTL_FIELD)
+#undef LNS_CTL_FIELD
+};
+
+class ControlCore {
+public:
+    explicit ControlCore(dp::Runtime &rt);
+    ~ControlCore();
+
+    // Neighbour entries for gateways and static neighbours, then static sessions.
+    bool init(std::string *err);
+
+    // Installs a session in the data plane: picks the LAC's next hop on the
+    // access port (the LAC itself when on-link, else the port's gateway), the
+    // owner worker, the path MTU.  The one entry point for static and signalled
+    // sessions.  Returns the session index or dp::kInvalidIndex with *err.
+    uint32_t install_session(const SessionRequest &r, std::string *err);
+    bool remove_session(uint32_t index);
+
+    // One iteration: punt rings, neighbour timers, RCU reclaim.  Returns the
+    // number of packets handled.  `now_ns`: monotonic time.
+    unsigned poll(uint64_t now_ns);
+
+    const ControlCounters &counters() const { return c_; }
+    std::vector<std::pair<std::string, uint64_t>> counter_list() const;
+
+private:
+    void handle_punt(rte_mbuf *m, uint64_t now);
+    void handle_arp(rte_mbuf *m, uint64_t now);
+    void handle_nd(rte_mbuf *m, uint64_t now);
+    void handle_icmp_local(rte_mbuf *m);
+    void handle_neighbor_miss(rte_mbuf *m, uint64_t now);
+    void handle_icmp_error(rte_mbuf *m, bool ttl);
+    void learn(uint16_t port, uint32_t idx, const net::MacAddr &mac, uint64_t now);
+    void on_neighbor_event(const net::NeighborEvent &ev);
+    void send_neighbor_request(uint32_t idx, bool unicast);
+    uint32_t acquire_neighbor4(uint16_t port, uint32_t ip);
+    uint32_t acquire_neighbor6(uint16_t port, const std::array<uint8_t, 16> &ip);
+    void release_neighbor(uint32_t idx);
+
+    // Transmit helpers: copy `len` bytes into a new mbuf and queue it.
+    void send_frame(uint16_t port, const uint8_t *frame, size_t len);
+    void send_into_session(uint32_t session, uint16_t ppp_protocol, const uint8_t *ip, size_t len);
+    bool to_inbox(unsigned worker, rte_mbuf *m);
+
+    dp::Runtime &rt_;
+    dp::NeighborDirectory dir_;
+    net::NeighborResolver resolver_;
+    std::unordered_map<uint32_t, std::vector<rte_mbuf *>> pending_;
+    ControlCounters c_;
+    unsigned next_worker_ = 0;
+    unsigned next_owner_ = 0;
+    uint64_t now_ = 0;
+};
+
+}  // namespace lns::cp

@@ -1,0 +1,75 @@
+// Per-packet helpers shared by the stages: drop, punt, hand-off, buffered TX.
+// Inline, called from the worker's loop only (they touch WorkerCtx state).
+#pragma once
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <cstring>
+
+#include "dataplane/worker.hpp"
+
+namespace lns::dp {
+
+inline void drop(WorkerCtx *ctx, rte_mbuf *m, Drop reason) {
+    ctx->c.drops[size_t(reason)]++;
+    rte_pktmbuf_free(m);
+}
+
+// Sends the TX buffer of port `pi` now; what the queue refuses is counted and freed.
+inline void tx_flush(WorkerCtx *ctx, uint16_t pi) {
+    TxBuffer &b = ctx->tx[pi];
+    if (b.n == 0) return;
+    const uint16_t sent = rte_eth_tx_burst(ctx->ports[pi].port_id, uint16_t(ctx->index), b.pkts, b.n);
+    PortCounters &pc = ctx->c.port[pi];
+    for (uint16_t i = 0; i < sent; i++) pc.tx_bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
+    pc.tx_packets += sent;
+    if (sent < b.n) {
+        ctx->c.drops[size_t(Drop::tx_full)] += b.n - sent;
+        rte_pktmbuf_free_bulk(b.pkts + sent, b.n - sent);
+    }
+    b.n = 0;
+}
+
+inline void tx_enqueue(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m) {
+    TxBuffer &b = ctx->tx[pi];
+    b.pkts[b.n++] = m;
+    if (b.n == kTxBufSize) tx_flush(ctx, pi);
+}
+
+inline void tx_flush_all(WorkerCtx *ctx) {
+    for (uint16_t pi = 0; pi < ctx->n_ports; pi++) tx_flush(ctx, pi);
+}
+
+// Hands a packet to the control core.  `index` is a session or neighbour index.
+inline void punt(WorkerCtx *ctx, rte_mbuf *m, Punt why, uint16_t in_port, uint16_t out_port,
+                 uint32_t index, uint16_t aux = 0) {
+    MbufMeta *md = meta(m);
+    md->index = index;
+    md->in_port = in_port;
+    md->out_port = out_port;
+    md->aux = aux;
+    md->punt = uint8_t(why);
+    md->kind = 0;
+    if (rte_ring_sp_enqueue(ctx->punt_ring, m) != 0) {
+        drop(ctx, m, Drop::punt_ring_full);
+        return;
+    }
+    ctx->c.punts[size_t(why)]++;
+}
+
+// Writes an Ethernet header at the start of the frame.
+inline void write_ether(uint8_t *p, uint64_t dst_word, const uint8_t *src, uint16_t type) {
+    for (int i = 0; i < 6; i++) p[i] = uint8_t(dst_word >> (8 * i));
+    std::memcpy(p + 6, src, 6);
+    p[12] = uint8_t(type >> 8);
+    p[13] = uint8_t(type);
+}
+
+// Makes the frame a single segment; false when it cannot.
+inline bool ensure_linear(rte_mbuf *m) {
+    return m->nb_segs == 1 || rte_pktmbuf_linearize(m) == 0;
+}
+
+}  // namespace lns::dp

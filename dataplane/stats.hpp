@@ -1,0 +1,56 @@
+// Counter snapshots: per-worker counters summed on demand, port statistics from
+// the PMDs, and the control core's own counters; formatted as text or JSON
+// (formatting lives in stats_format.cpp, apart from the summing).
+//
+// Thread: the control core (reads workers' counters with relaxed loads).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataplane/counters.hpp"
+
+namespace lns::dp {
+
+struct Runtime;
+
+struct PortSnapshot {
+    std::string name;
+    std::string mac;
+    PortCounters c;         // summed over workers
+    uint64_t rx_missed = 0;  // from rte_eth_stats (imissed + rx_nombuf)
+    uint64_t tx_errors = 0;  // from rte_eth_stats (oerrors)
+};
+
+struct WorkerSnapshot {
+    unsigned lcore = 0;
+    uint64_t rx_packets = 0;
+    uint64_t loops = 0;
+    uint64_t busy_loops = 0;
+};
+
+struct Snapshot {
+    double t = 0;  // seconds since an arbitrary origin
+    std::vector<PortSnapshot> ports;
+    std::vector<WorkerSnapshot> workers;
+    uint64_t up_packets = 0, up_bytes = 0, down_packets = 0, down_bytes = 0;
+    uint64_t mss_clamped = 0, reassembled = 0, fragmented = 0, handoffs = 0, injected = 0;
+    uint64_t drops[kDropCount] = {};
+    uint64_t punts[kPuntCount] = {};
+    std::vector<std::pair<std::string, uint64_t>> control;  // control-core counters
+    uint32_t sessions = 0;
+    uint32_t max_sessions = 0;
+    uint64_t table_bytes = 0;
+    uint64_t rx_total() const;
+};
+
+Snapshot take_snapshot(const Runtime &rt);
+
+// Human-readable report: totals of `end`, rates over [start, end].
+std::string format_text(const Snapshot &end, const Snapshot &start);
+// JSON document (the layout documented in README "Counters").
+std::string format_json(const Snapshot &end, const Snapshot &start);
+
+}  // namespace lns::dp

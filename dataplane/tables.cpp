@@ -1,0 +1,272 @@
+#include "dataplane/tables.hpp"
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include <cstring>
+
+#include "dataplane/pkt/ip.hpp"
+
+namespace lns::dp {
+
+// One deleted session waiting for its grace period: the session index and the
+// key positions to free in each hash (-1 when absent).
+struct Tables::Deferred {
+    uint32_t index;
+    int32_t pos_session;
+    int32_t pos_sub4;
+    int32_t pos_sub6;
+};
+
+namespace {
+
+rte_hash *make_hash(const std::string &name, uint32_t entries, uint32_t key_len, int socket,
+                    std::string *err) {
+    rte_hash_parameters hp{};
+    hp.name = name.c_str();
+    hp.entries = entries < 64 ? 64 : entries;
+    hp.key_len = key_len;
+    hp.hash_func = rte_hash_crc;
+    hp.hash_func_init_val = 0;
+    hp.socket_id = socket;
+    hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+    rte_hash *h = rte_hash_create(&hp);
+    if (!h) *err = "rte_hash_create(" + name + "): " + rte_strerror(rte_errno);
+    return h;
+}
+
+// Rough footprint of an rte_hash with `entries` keys of `key_len` bytes: key store
+// (16-byte aligned slots holding a data pointer and the key) plus main and
+// extendable buckets (8 entries of 64 bytes each).
+size_t hash_footprint(uint32_t entries, uint32_t key_len) {
+    size_t n = entries < 64 ? 64 : entries;
+    size_t slot = (8 + key_len + 15) / 16 * 16;
+    size_t buckets = rte_align32pow2(uint32_t(n)) / 8;
+    return (n + 1) * slot + 2 * buckets * 64;
+}
+
+}  // namespace
+
+std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) {
+    std::unique_ptr<Tables> t(new Tables());
+    t->max_sessions_ = p.max_sessions;
+    t->max_neighbors_ = p.max_neighbors;
+    t->session_hash_ = make_hash(p.name + "_sess", p.max_sessions, 4, p.socket_id, err);
+    if (!t->session_hash_) return nullptr;
+    t->sub4_hash_ = make_hash(p.name + "_sub4", p.max_sessions, 4, p.socket_id, err);
+    if (!t->sub4_hash_) return nullptr;
+    t->sub6_hash_ = make_hash(p.name + "_sub6", p.max_sessions, sizeof(V6Key), p.socket_id, err);
+    if (!t->sub6_hash_) return nullptr;
+    t->hash_bytes_ = hash_footprint(p.max_sessions, 4) * 2 +
+                     hash_footprint(p.max_sessions, sizeof(V6Key));
+
+    t->sessions_ = static_cast<DpSession *>(rte_zmalloc_socket(
+        "lns_sessions", sizeof(DpSession) * size_t(p.max_sessions), 64, p.socket_id));
+    t->tx_ns_ = static_cast<uint16_t *>(rte_zmalloc_socket(
+        "lns_tx_ns", sizeof(uint16_t) * size_t(p.max_sessions), 64, p.socket_id));
+    t->neighbors_ = static_cast<NeighborSlot *>(rte_zmalloc_socket(
+        "lns_neigh", sizeof(NeighborSlot) * size_t(p.max_neighbors), 64, p.socket_id));
+    t->free_list_ = static_cast<uint32_t *>(
+        rte_malloc("lns_free", sizeof(uint32_t) * size_t(p.max_sessions), 0));
+    if (!t->sessions_ || !t->tx_ns_ || !t->neighbors_ || !t->free_list_) {
+        *err = "out of DPDK memory for session tables (raise eal.memory_mb or lower "
+               "tables.max_sessions)";
+        return nullptr;
+    }
+    // Hand out low indices first: index i is at the top of the stack.
+    for (uint32_t i = 0; i < p.max_sessions; i++) t->free_list_[i] = p.max_sessions - 1 - i;
+    t->free_count_ = p.max_sessions;
+    return t;
+}
+
+Tables::~Tables() {
+    if (dq_) rte_rcu_qsbr_dq_delete(dq_);
+    rte_hash_free(session_hash_);
+    rte_hash_free(sub4_hash_);
+    rte_hash_free(sub6_hash_);
+    rte_free(sessions_);
+    rte_free(tx_ns_);
+    rte_free(neighbors_);
+    rte_free(free_list_);
+}
+
+bool Tables::attach_rcu(rte_rcu_qsbr *qsv, std::string *err) {
+    rte_rcu_qsbr_dq_parameters dp{};
+    dp.name = "lns_sess_dq";
+    dp.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE;  // the control core is the only writer
+    dp.size = max_sessions_;
+    dp.esize = sizeof(Deferred);
+    dp.trigger_reclaim_limit = 64;
+    dp.max_reclaim_size = 1024;
+    dp.free_fn = &Tables::free_deferred;
+    dp.p = this;
+    dp.v = qsv;
+    dq_ = rte_rcu_qsbr_dq_create(&dp);
+    if (!dq_) {
+        *err = std::string("rte_rcu_qsbr_dq_create: ") + rte_strerror(rte_errno);
+        return false;
+    }
+    qsv_ = qsv;
+    return true;
+}
+
+void Tables::free_deferred(void *p, void *e, unsigned n) {
+    auto *t = static_cast<Tables *>(p);
+    auto *d = static_cast<Deferred *>(e);
+    for (unsigned i = 0; i < n; i++) {
+        if (d[i].pos_session >= 0) rte_hash_free_key_with_position(t->session_hash_, d[i].pos_session);
+        if (d[i].pos_sub4 >= 0) rte_hash_free_key_with_position(t->sub4_hash_, d[i].pos_sub4);
+        if (d[i].pos_sub6 >= 0) rte_hash_free_key_with_position(t->sub6_hash_, d[i].pos_sub6);
+        t->release_index(d[i].index);
+    }
+}
+
+void Tables::release_index(uint32_t index) {
+    sessions_[index] = DpSession{};
+    tx_ns_[index] = 0;
+    free_list_[free_count_++] = index;
+}
+
+void Tables::reclaim() {
+    if (dq_) rte_rcu_qsbr_dq_reclaim(dq_, UINT32_MAX, nullptr, nullptr, nullptr);
+}
+
+namespace {
+
+V6Key make_v6_key(const std::array<uint8_t, 16> &prefix, uint8_t len) {
+    V6Key k{};
+    std::memcpy(&k.prefix_hi, prefix.data(), 8);
+    uint64_t mask_be = len == 0 ? 0 : ~0ull << (64 - len);  // host-order mask of the BE value
+    k.prefix_hi &= rte_cpu_to_be_64(mask_be);
+    k.len = len;
+    return k;
+}
+
+void fill_record(DpSession &r, const SessionSpec &s) {
+    r = DpSession{};
+    r.lac_ip_be = rte_cpu_to_be_32(s.lac_ip);
+    r.lns_ip_be = rte_cpu_to_be_32(s.lns_ip);
+    r.lac_port_be = rte_cpu_to_be_16(s.lac_port);
+    r.remote_tunnel_id = s.remote_tunnel_id;
+    r.remote_session_id = s.remote_session_id;
+    r.access_port = s.access_port;
+    r.lac_nh = s.lac_nh;
+    r.local_tunnel_id = s.local_tunnel_id;
+    r.local_session_id = s.local_session_id;
+    r.framing = s.framing;
+    r.owner_worker = s.owner_worker;
+    r.mru = s.mru;
+    r.encap_len = uint8_t(l2tp_data_header_size(s.framing) + ppp_header_size(s.framing, kPppIpv4));
+    // Outer IPv4 + UDP + L2TP + PPP must fit the path MTU unfragmented.
+    const int room = int(s.path_mtu) - 20 - int(kUdpHdrLen) - r.encap_len;
+    r.max_inner = uint16_t(room < 0 ? 0 : room);
+    if (s.ipv4) {
+        r.flags |= kSessHasIpv4;
+        r.sub_ipv4_be = rte_cpu_to_be_32(*s.ipv4);
+    }
+    if (s.ipv6) {
+        r.flags |= kSessHasIpv6;
+        const V6Key k = make_v6_key(s.ipv6->first, s.ipv6->second);
+        r.sub_ipv6_hi = k.prefix_hi;
+        const uint8_t len = s.ipv6->second;
+        r.sub_ipv6_mask = rte_cpu_to_be_64(len == 0 ? 0 : ~0ull << (64 - len));
+    }
+}
+
+}  // namespace
+
+uint32_t Tables::install_session(const SessionSpec &s, std::string *err) {
+    const uint32_t key = session_key(s.local_tunnel_id, s.local_session_id);
+    if (rte_hash_lookup(session_hash_, &key) >= 0) {
+        *err = "session (" + std::to_string(s.local_tunnel_id) + ", " +
+               std::to_string(s.local_session_id) + ") exists";
+        return kInvalidIndex;
+    }
+    const uint32_t v4 = s.ipv4 ? rte_cpu_to_be_32(*s.ipv4) : 0;
+    if (s.ipv4 && rte_hash_lookup(sub4_hash_, &v4) >= 0) {
+        *err = "subscriber IPv4 address in use";
+        return kInvalidIndex;
+    }
+    V6Key k6{};
+    if (s.ipv6) {
+        if (s.ipv6->second == 0 || s.ipv6->second > 64) {
+            *err = "IPv6 prefix length must be 1..64";
+            return kInvalidIndex;
+        }
+        k6 = make_v6_key(s.ipv6->first, s.ipv6->second);
+        if (rte_hash_lookup(sub6_hash_, &k6) >= 0) {
+            *err = "subscriber IPv6 prefix in use";
+            return kInvalidIndex;
+        }
+    }
+    if (free_count_ == 0) reclaim();
+    if (free_count_ == 0) {
+        *err = "session table full";
+        return kInvalidIndex;
+    }
+    const uint32_t idx = free_list_[--free_count_];
+    fill_record(sessions_[idx], s);
+    tx_ns_[idx] = 0;
+    void *data = reinterpret_cast<void *>(uintptr_t(idx));
+    // Publish the record before the keys: rte_hash's add has release semantics.
+    int rc = rte_hash_add_key_data(session_hash_, &key, data);
+    if (rc == 0 && s.ipv4) rc = rte_hash_add_key_data(sub4_hash_, &v4, data);
+    if (rc == 0 && s.ipv6) {
+        rc = rte_hash_add_key_data(sub6_hash_, &k6, data);
+        if (rc == 0 && v6_len_count_[k6.len]++ == 0)
+            v6_len_mask_.fetch_or(1ull << (64 - k6.len), std::memory_order_release);
+    }
+    if (rc != 0) {
+        *err = std::string("hash insert failed: ") + rte_strerror(-rc);
+        live_sessions_++;
+        remove_session(idx);
+        return kInvalidIndex;
+    }
+    live_sessions_++;
+    return idx;
+}
+
+bool Tables::remove_session(uint32_t index) {
+    if (index >= max_sessions_) return false;
+    DpSession &r = sessions_[index];
+    const uint32_t key = session_key(r.local_tunnel_id, r.local_session_id);
+    Deferred d{index, -1, -1, -1};
+    d.pos_session = rte_hash_del_key(session_hash_, &key);
+    if (d.pos_session < 0) return false;
+    if (r.flags & kSessHasIpv4) d.pos_sub4 = rte_hash_del_key(sub4_hash_, &r.sub_ipv4_be);
+    if (r.flags & kSessHasIpv6) {
+        V6Key k6{};
+        k6.prefix_hi = r.sub_ipv6_hi;
+        k6.len = uint32_t(__builtin_popcountll(r.sub_ipv6_mask));
+        d.pos_sub6 = rte_hash_del_key(sub6_hash_, &k6);
+        if (d.pos_sub6 >= 0 && --v6_len_count_[k6.len] == 0)
+            v6_len_mask_.fetch_and(~(1ull << (64 - k6.len)), std::memory_order_release);
+    }
+    live_sessions_--;
+    if (dq_) {
+        if (rte_rcu_qsbr_dq_enqueue(dq_, &d) == 0) return true;
+        // Queue full even after reclaiming: wait for the grace period here.
+        rte_rcu_qsbr_synchronize(qsv_, RTE_QSBR_THRID_INVALID);
+    }
+    free_deferred(this, &d, 1);
+    return true;
+}
+
+void Tables::set_neighbor(uint32_t nh, const uint8_t mac[6]) {
+    uint64_t w = kNeighborValid;
+    for (int i = 0; i < 6; i++) w |= uint64_t(mac[i]) << (8 * i);
+    neighbors_[nh].word.store(w, std::memory_order_release);
+}
+
+void Tables::clear_neighbor(uint32_t nh) { neighbors_[nh].word.store(0, std::memory_order_release); }
+
+size_t Tables::memory_bytes() const {
+    return hash_bytes_ + size_t(max_sessions_) * (sizeof(DpSession) + sizeof(uint16_t) + 4) +
+           size_t(max_neighbors_) * sizeof(NeighborSlot);
+}
+
+}  // namespace lns::dp

@@ -1,0 +1,287 @@
+// Upstream stages: access port -> core port.
+//
+//   classify_access   Ethernet / outer IPv4 (options, fragments -> reassembly) / UDP
+//                     port demux; punts ARP, ICMP, IKE, L2TP control
+//   lookup            bulk rte_hash lookup of (tunnel id, session id)
+//   decap_forward     peer check, PPP header, inner IPv4/IPv6 checks, anti-spoofing,
+//                     TTL, MSS clamp, new Ethernet header toward the core gateway
+//
+// RFC 2661 §3.1 (header), RFC 1661 §6.5 (PFC), RFC 1662 §3.2 (ACFC).
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/path.hpp"
+#include "dataplane/pkt/ip.hpp"
+#include "dataplane/pkt/l2tp.hpp"
+
+namespace lns::dp {
+
+namespace {
+
+constexpr uint16_t kIkePort = 500;
+constexpr uint16_t kNattPort = 4500;
+
+struct UpPkt {
+    rte_mbuf *m;
+    uint32_t key;      // session hash key
+    uint16_t ppp_off;  // offset of the PPP frame in the frame
+    uint16_t ppp_end;  // end of the L2TP message
+    uint32_t src_be;   // outer source address
+};
+
+enum class Verdict : uint8_t { lookup, done };
+
+// Reassembles an outer IPv4 fragment.  Returns the whole packet (single segment,
+// data at the Ethernet header) or null when it is held or was dropped.
+rte_mbuf *reassemble(WorkerCtx *ctx, rte_mbuf *m, uint8_t *ip, size_t ihl) {
+    m->l2_len = kEtherHdrLen;
+    m->l3_len = uint16_t(ihl);
+    const uint64_t before = ctx->death_row.cnt;
+    rte_mbuf *r = rte_ipv4_frag_reassemble_packet(ctx->frag_tbl, &ctx->death_row, m, rte_rdtsc(),
+                                                  reinterpret_cast<rte_ipv4_hdr *>(ip));
+    ctx->c.drops[size_t(Drop::frag_reassembly_failed)] += ctx->death_row.cnt - before;
+    if (!r) return nullptr;
+    if (!ensure_linear(r)) {
+        drop(ctx, r, Drop::multi_segment);
+        return nullptr;
+    }
+    ctx->c.reassembled++;
+    return r;
+}
+
+// UDP to the LNS: L2TP, IKE or NAT-T.  Fills `up` for L2TP data messages.
+Verdict classify_udp(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *data, size_t udp_off,
+                     size_t ip_end, UpPkt *up) {
+    if (ip_end < udp_off + kUdpHdrLen) return drop(ctx, m, Drop::udp_truncated), Verdict::done;
+    const uint8_t *udp = data + udp_off;
+    const size_t udp_len = load_be16(udp + 4);
+    if (udp_len < kUdpHdrLen || udp_off + udp_len > ip_end)
+        return drop(ctx, m, Drop::udp_truncated), Verdict::done;
+    const uint16_t dport = load_be16(udp + 2);
+    const uint8_t *payload = udp + kUdpHdrLen;
+    const size_t plen = udp_len - kUdpHdrLen;
+    if (dport == kL2tpPort) {
+        L2tpHeader h;
+        switch (parse_l2tp_header(payload, plen, &h)) {
+            case L2tpStatus::data:
+                up->m = m;
+                up->key = Tables::session_key(h.tunnel_id, h.session_id);
+                up->ppp_off = uint16_t(udp_off + kUdpHdrLen + h.header_len);
+                up->ppp_end = uint16_t(udp_off + kUdpHdrLen + h.total_len);
+                return Verdict::lookup;
+            case L2tpStatus::control:
+                punt(ctx, m, Punt::l2tp_control, pi, pi, kInvalidIndex);
+                return Verdict::done;
+            case L2tpStatus::truncated: drop(ctx, m, Drop::l2tp_truncated); break;
+            case L2tpStatus::bad_version: drop(ctx, m, Drop::l2tp_bad_version); break;
+            case L2tpStatus::bad_length: drop(ctx, m, Drop::l2tp_bad_length); break;
+            case L2tpStatus::bad_offset: drop(ctx, m, Drop::l2tp_bad_offset); break;
+        }
+        return Verdict::done;
+    }
+    if (dport == kIkePort || (dport == kNattPort && plen >= 4 && load_be32(payload) == 0)) {
+        punt(ctx, m, Punt::ike, pi, pi, kInvalidIndex);
+    } else if (dport == kNattPort) {
+        drop(ctx, m, Drop::esp_not_configured);
+    } else {
+        drop(ctx, m, Drop::udp_unsupported_port);
+    }
+    return Verdict::done;
+}
+
+// Ethernet and outer IPv4 of a frame on an access port.
+Verdict classify_access(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, UpPkt *up) {
+    const PortRuntime &port = ctx->ports[pi];
+    bool csum_checked = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+    for (int pass = 0; pass < 2; pass++) {  // second pass: a reassembled packet
+        uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+        const size_t len = rte_pktmbuf_data_len(m);
+        if (len < kEtherHdrLen) return drop(ctx, m, Drop::eth_truncated), Verdict::done;
+        const uint16_t type = load_be16(data + 12);
+        if (type == kEtherTypeArp) {
+            punt(ctx, m, Punt::arp, pi, pi, kInvalidIndex);
+            return Verdict::done;
+        }
+        if (type != kEtherTypeIpv4) {
+            drop(ctx, m, type == kEtherTypeIpv6 ? Drop::ipv6_on_access : Drop::eth_unsupported_type);
+            return Verdict::done;
+        }
+        uint8_t *ip = data + kEtherHdrLen;
+        Ipv4Info info;
+        switch (parse_ipv4(ip, len - kEtherHdrLen, csum_checked, &info)) {
+            case Ipv4Status::ok: break;
+            case Ipv4Status::truncated: return drop(ctx, m, Drop::ipv4_truncated), Verdict::done;
+            case Ipv4Status::bad_header: return drop(ctx, m, Drop::ipv4_bad_header), Verdict::done;
+            case Ipv4Status::bad_checksum:
+                return drop(ctx, m, Drop::ipv4_bad_checksum), Verdict::done;
+        }
+        uint32_t dst_be, src_be;
+        std::memcpy(&dst_be, ip + 16, 4);
+        std::memcpy(&src_be, ip + 12, 4);
+        if (dst_be != port.ipv4_be) return drop(ctx, m, Drop::ipv4_not_local), Verdict::done;
+        if (info.fragment) {
+            m = reassemble(ctx, m, ip, info.header_len);
+            if (!m) return Verdict::done;
+            csum_checked = true;  // the reassembler rewrote the header
+            continue;
+        }
+        up->src_be = src_be;
+        const size_t ip_end = kEtherHdrLen + info.total_len;
+        switch (info.proto) {
+            case kIpProtoUdp:
+                return classify_udp(ctx, pi, m, data, kEtherHdrLen + info.header_len, ip_end, up);
+            case kIpProtoIcmp: punt(ctx, m, Punt::icmp_local, pi, pi, kInvalidIndex); break;
+            case kIpProtoEsp: drop(ctx, m, Drop::esp_not_configured); break;
+            default: drop(ctx, m, Drop::ipv4_unsupported_proto); break;
+        }
+        return Verdict::done;
+    }
+    return Verdict::done;
+}
+
+// Inner IPv4: validation, anti-spoofing, TTL, MSS.  Returns false when consumed.
+bool inner_ipv4(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *ip, size_t avail,
+                const DpSession &s, uint32_t idx, size_t *ip_len) {
+    Ipv4Info info;
+    if (parse_ipv4(ip, avail, false, &info) != Ipv4Status::ok)
+        return drop(ctx, m, Drop::inner_ipv4_bad_header), false;
+    uint32_t src_be, dst_be;
+    std::memcpy(&src_be, ip + 12, 4);
+    std::memcpy(&dst_be, ip + 16, 4);
+    if (!(s.flags & kSessHasIpv4) || src_be != s.sub_ipv4_be)
+        return drop(ctx, m, Drop::spoofed_source), false;
+    const PortRuntime &core = ctx->ports[ctx->core_port];
+    if (dst_be == core.ipv4_be || dst_be == ctx->ports[pi].ipv4_be) {
+        punt(ctx, m, Punt::icmp_local, pi, pi, idx);
+        return false;
+    }
+    if (!ipv4_decrement_ttl(ip)) {
+        // Counted as a drop either way; the punt asks for ICMP time exceeded.
+        if (!ctx->settings.icmp_time_exceeded) return drop(ctx, m, Drop::ttl_expired), false;
+        ctx->c.drops[size_t(Drop::ttl_expired)]++;
+        punt(ctx, m, Punt::ttl_expired, pi, pi, idx);
+        return false;
+    }
+    if (ctx->settings.mss_v4 && ctx->settings.clamp_up &&
+        ipv4_clamp_mss(ip, info.total_len, ctx->settings.mss_v4))
+        ctx->c.mss_clamped++;
+    *ip_len = info.total_len;
+    return true;
+}
+
+bool inner_ipv6(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *ip, size_t avail,
+                const DpSession &s, uint32_t idx, size_t *ip_len) {
+    if (avail < kIpv6HdrLen || (ip[0] >> 4) != 6)
+        return drop(ctx, m, Drop::inner_ipv6_bad_header), false;
+    const size_t total = kIpv6HdrLen + load_be16(ip + 4);
+    if (total > avail) return drop(ctx, m, Drop::inner_ipv6_bad_header), false;
+    uint64_t src_hi;
+    std::memcpy(&src_hi, ip + 8, 8);
+    if (!(s.flags & kSessHasIpv6) || (src_hi & s.sub_ipv6_mask) != s.sub_ipv6_hi)
+        return drop(ctx, m, Drop::spoofed_source), false;
+    const PortRuntime &core = ctx->ports[ctx->core_port];
+    if (core.has_ipv6 && std::memcmp(ip + 24, core.ipv6, 16) == 0) {
+        punt(ctx, m, Punt::icmp_local, pi, pi, idx);
+        return false;
+    }
+    if (!ipv6_decrement_hop_limit(ip)) {
+        // Counted as a drop either way; the punt asks for ICMP time exceeded.
+        if (!ctx->settings.icmp_time_exceeded) return drop(ctx, m, Drop::ttl_expired), false;
+        ctx->c.drops[size_t(Drop::ttl_expired)]++;
+        punt(ctx, m, Punt::ttl_expired, pi, pi, idx);
+        return false;
+    }
+    if (ctx->settings.mss_v6 && ctx->settings.clamp_up &&
+        ipv6_clamp_mss(ip, total, ctx->settings.mss_v6))
+        ctx->c.mss_clamped++;
+    *ip_len = total;
+    return true;
+}
+
+void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
+    rte_mbuf *m = u.m;
+    const DpSession &s = ctx->sessions[idx];
+    if (u.src_be != s.lac_ip_be) return drop(ctx, m, Drop::l2tp_wrong_peer);
+    uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+    uint16_t proto;
+    size_t hl;
+    const size_t ppp_len = size_t(u.ppp_end - u.ppp_off);
+    switch (parse_ppp_header(data + u.ppp_off, ppp_len, &proto, &hl)) {
+        case PppStatus::ok: break;
+        case PppStatus::truncated: return drop(ctx, m, Drop::ppp_truncated);
+        case PppStatus::bad_protocol: return drop(ctx, m, Drop::ppp_bad_protocol);
+    }
+    uint8_t *ip = data + u.ppp_off + hl;
+    const size_t avail = ppp_len - hl;
+    size_t ip_len = 0;
+    uint32_t nh;
+    uint16_t etype;
+    if (proto == kPppIpv4) {
+        if (!inner_ipv4(ctx, pi, m, ip, avail, s, idx, &ip_len)) return;
+        nh = ctx->ports[ctx->core_port].gw4_nh;
+        etype = kEtherTypeIpv4;
+        if (nh == kInvalidIndex) return drop(ctx, m, Drop::no_ipv4_route);
+    } else if (proto == kPppIpv6) {
+        if (!inner_ipv6(ctx, pi, m, ip, avail, s, idx, &ip_len)) return;
+        nh = ctx->ports[ctx->core_port].gw6_nh;
+        etype = kEtherTypeIpv6;
+        if (nh == kInvalidIndex) return drop(ctx, m, Drop::no_ipv6_route);
+    } else {
+        punt(ctx, m, Punt::ppp_control, pi, pi, idx);
+        return;
+    }
+    // Strip the outer headers, keeping room for the new Ethernet header.
+    const size_t strip = size_t(ip - data) - kEtherHdrLen;
+    rte_pktmbuf_adj(m, uint16_t(strip));
+    rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - (kEtherHdrLen + ip_len)));
+    const uint16_t out = ctx->core_port;
+    const uint64_t w = ctx->neighbors[nh].word.load(std::memory_order_acquire);
+    write_ether(rte_pktmbuf_mtod(m, uint8_t *), w, ctx->ports[out].mac, etype);
+    ctx->c.up_packets++;
+    ctx->c.up_bytes += ip_len;
+    if (!(w & kNeighborValid)) {
+        punt(ctx, m, Punt::neighbor_miss, pi, out, nh);
+        return;
+    }
+    tx_enqueue(ctx, out, m);
+}
+
+}  // namespace
+
+void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n) {
+    UpPkt up[kMaxBurst];
+    const void *keys[kMaxBurst];
+    void *data[kMaxBurst];
+    unsigned k = 0;
+    PortCounters &pc = ctx->c.port[pi];
+    for (uint16_t i = 0; i < n; i++) {
+        if (i + 4 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+        rte_mbuf *m = pkts[i];
+        pc.rx_packets++;
+        pc.rx_bytes += rte_pktmbuf_pkt_len(m);
+        if (!ensure_linear(m)) {
+            drop(ctx, m, Drop::multi_segment);
+            continue;
+        }
+        if (classify_access(ctx, pi, m, &up[k]) == Verdict::lookup) {
+            keys[k] = &up[k].key;
+            k++;
+        }
+    }
+    if (k == 0) return;
+    uint64_t hits = 0;
+    rte_hash_lookup_bulk_data(ctx->session_hash, keys, k, &hits, data);
+    for (unsigned j = 0; j < k; j++)
+        if (hits >> j & 1) rte_prefetch0(&ctx->sessions[uintptr_t(data[j])]);
+    for (unsigned j = 0; j < k; j++) {
+        if (!(hits >> j & 1)) {
+            drop(ctx, up[j].m, Drop::l2tp_no_session);
+            continue;
+        }
+        decap_forward(ctx, pi, up[j], uint32_t(uintptr_t(data[j])));
+    }
+}
+
+}  // namespace lns::dp

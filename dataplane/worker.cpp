@@ -1,0 +1,78 @@
+// Worker main loop (DPDK l3fwd's shape): RX bursts through the stages, the inbox,
+// a TSC-deadline TX drain, reassembly housekeeping, RCU quiescent report.
+#include "dataplane/worker.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dataplane/encap.hpp"
+
+namespace lns::dp {
+
+namespace {
+
+// Frames from the control core and packets handed over by other workers.
+unsigned drain_inbox(WorkerCtx *ctx) {
+    rte_mbuf *pkts[kMaxBurst];
+    const unsigned n = rte_ring_sc_dequeue_burst(ctx->inbox, reinterpret_cast<void **>(pkts),
+                                                 ctx->settings.burst, nullptr);
+    for (unsigned i = 0; i < n; i++) {
+        rte_mbuf *m = pkts[i];
+        const MbufMeta *md = meta(m);
+        if (md->kind == uint8_t(InboxKind::session_ip)) {
+            encap_to_lac(ctx, m, md->index, md->aux, md->in_port);
+        } else {
+            ctx->c.injected++;
+            tx_enqueue(ctx, md->out_port, m);
+        }
+    }
+    return n;
+}
+
+void housekeeping(WorkerCtx *ctx, uint64_t now) {
+    tx_flush_all(ctx);
+    if (ctx->frag_tbl) {
+        const uint64_t before = ctx->death_row.cnt;
+        rte_ip_frag_table_del_expired_entries(ctx->frag_tbl, &ctx->death_row, now);
+        ctx->c.drops[size_t(Drop::frag_reassembly_failed)] += ctx->death_row.cnt - before;
+    }
+    ctx->next_drain_tsc = now + ctx->settings.drain_tsc;
+}
+
+}  // namespace
+
+int worker_main(WorkerCtx *ctx) {
+    rte_rcu_qsbr_thread_register(ctx->qsv, ctx->index);
+    rte_rcu_qsbr_thread_online(ctx->qsv, ctx->index);
+    rte_mbuf *pkts[kMaxBurst];
+    const uint16_t burst = ctx->settings.burst;
+    ctx->next_drain_tsc = rte_rdtsc() + ctx->settings.drain_tsc;
+    while (!*ctx->stop) {
+        unsigned got = 0;
+        for (uint16_t r = 0; r < ctx->n_rx; r++) {
+            const RxQueueRef &q = ctx->rx[r];
+            const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue, pkts, burst);
+            if (n == 0) continue;
+            got += n;
+            if (q.role == PortRole::access)
+                process_upstream_burst(ctx, q.port_index, pkts, n);
+            else
+                process_downstream_burst(ctx, q.port_index, pkts, n);
+        }
+        got += drain_inbox(ctx);
+        ctx->c.loops++;
+        if (got) ctx->c.busy_loops++;
+        const uint64_t now = rte_rdtsc();
+        if (now >= ctx->next_drain_tsc) housekeeping(ctx, now);
+        if (ctx->death_row.cnt) rte_ip_frag_free_death_row(&ctx->death_row, 3);
+        rte_rcu_qsbr_quiescent(ctx->qsv, ctx->index);
+    }
+    tx_flush_all(ctx);
+    rte_rcu_qsbr_thread_offline(ctx->qsv, ctx->index);
+    rte_rcu_qsbr_thread_unregister(ctx->qsv, ctx->index);
+    return 0;
+}
+
+}  // namespace lns::dp
