@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
-from scapy.all import IP, IPv6, Ether  # noqa: E402
+from scapy.all import IP, Ether, IPOption_Router_Alert, IPv6  # noqa: E402
 
 import harness  # noqa: E402
 import lnsd  # noqa: E402
@@ -101,6 +101,11 @@ def build_cases():
     down("plain_v4_ttl2", p, v4("plain_v4_ttl2", p, ttl=2))
     down("plain_v4_df_tos", p, v4("plain_v4_df_tos", p, flags="DF", tos=0x28))
     down("plain_v6_hlim2", p, v6("plain_v6_hlim2", p, hlim=2))
+    down("plain_v4_ip_options", p, v4("plain_v4_ip_options", p, options=[IPOption_Router_Alert()]))
+    # a short frame padded to 60 bytes by the sender: the padding is not part of the packet
+    tiny = pkt.inner_v4_udp(topo.REMOTE4, p.ipv4, b"dn:p", sport=4000, dport=33000)
+    down("plain_v4_eth_padded", p, tiny)
+    cases[-1].frame = cases[-1].frame + b"\xaa" * (60 - len(cases[-1].frame))
     down("plain_v4_1400", p, pkt.inner_v4_udp(topo.REMOTE4, p.ipv4, b"dn:plain_v4_1400:" + bytes(1400)))
     return cases
 

@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
-from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6PacketTooBig, IPv6, Raw,  # noqa: E402
+from scapy.all import (ICMP, IP, TCP, Ether, ICMPv6PacketTooBig, IPv6, Raw,  # noqa: E402
                        defragment, fragment)
 
 import harness  # noqa: E402

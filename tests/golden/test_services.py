@@ -7,6 +7,8 @@
   DAD NS (source ::) -> NA to all-nodes; NS for another address -> silence.
   TTL / hop-limit expiry upstream (ICMP back into the session, L2TP-encapsulated) and
   downstream (ICMP out of the core port), IPv4 and IPv6; counted as ttl_expired.
+  A subscriber's ping of the LNS core address -> echo reply into its session.
+  Into a sequenced session, data (worker) and ICMP (control core) share one Ns sequence.
   L2TP control message and PPP LCP frame -> punted (l2tp_control, ppp_control).
   Run 2 with mtu.icmp_time_exceeded false: expiry counted, nothing sent."""
 import os
@@ -58,6 +60,9 @@ def inputs():
         "ttl_up_v6": up_l2tp(s, pkt.ppp(pkt.PPP_IPV6, pkt.inner_v6_udp(s.ipv6, topo.REMOTE6, b"ttl-up-v6", hlim=1))),
         "l2tp_control_zlb": up_l2tp(s, b"", T=True, L=True, S=True, ns=0, nr=1),
         "ppp_lcp_echo": up_l2tp(s, pkt.ppp(pkt.PPP_LCP, bytes([9, 1, 0, 8, 0x11, 0x22, 0x33, 0x44]))),
+        "echo_from_subscriber": up_l2tp(a, pkt.ppp(pkt.PPP_IPV4, bytes(IP(src=a.ipv4, dst=topo.CORE_IP) /
+                                                                       ICMP(type=8, id=0x7777, seq=5) / Raw(b"sub-ping")),
+                                                   acf=False, pfc=True), S=True, ns=4),
     }
     down = {
         "arp_core": bytes(Ether(src=topo.CORE_GW_MAC, dst=BCAST) /
@@ -83,6 +88,10 @@ def inputs():
                                 ARP(op=1, hwsrc=topo.CORE_GW_MAC, psrc=topo.CORE_GW, pdst="198.51.100.77")),
         "ttl_down_v4": bytes(Ether(src=topo.CORE_GW_MAC, dst=topo.PCAP_MAC_CORE) /
                              IP(pkt.inner_v4_udp(topo.REMOTE4, s.ipv4, b"ttl-down-v4", ttl=1))),
+        "data_to_seq_session_0": bytes(Ether(src=topo.CORE_GW_MAC, dst=topo.PCAP_MAC_CORE) /
+                                       IP(pkt.inner_v4_udp(topo.REMOTE4, a.ipv4, b"seq-data-0"))),
+        "data_to_seq_session_1": bytes(Ether(src=topo.CORE_GW_MAC, dst=topo.PCAP_MAC_CORE) /
+                                       IP(pkt.inner_v4_udp(topo.REMOTE4, a.ipv4, b"seq-data-1"))),
         "ttl_down_v6": bytes(Ether(src=topo.CORE_GW_MAC, dst=topo.PCAP_MAC_CORE) /
                              IPv6(pkt.inner_v6_udp(topo.REMOTE6, s.ipv6, b"ttl-down-v6", hlim=1))),
     }
@@ -279,6 +288,32 @@ def check_time_exceeded_up(checks, name, res, sess, inner):
     checks.check(name, not errs, "; ".join(errs))
 
 
+def check_seq_session(checks, res, sess):
+    """Into a sequenced session the worker (data) and the control core (ICMP time
+    exceeded, echo reply) both send; Ns must still count 0, 1, 2, ... without
+    repeats (RFC 2661 5.4: one Ns sequence per session)."""
+    frames = []
+    for f in res.up_out:
+        try:
+            d = pkt.decap_downstream(f)
+        except Exception:  # noqa: BLE001
+            continue
+        if d["l2tp"]["tid"] == sess.rtid and d["l2tp"]["sid"] == sess.rsid:
+            frames.append(d)
+    ns = [d["l2tp"]["ns"] for d in frames]
+    checks.check("seq_ns_shared_by_worker_and_control", sorted(ns) == list(range(len(frames))) and len(frames) == 4,
+                 f"Ns of the {len(frames)} messages into the sequenced session (2 data, 1 time exceeded, "
+                 f"1 echo reply): {ns}")
+    rep = [d for d in frames if d["inner"][0] >> 4 == 4 and d["inner"][9] == 1 and IP(d["inner"])[ICMP].type == 0]
+    ok = len(rep) == 1
+    if ok:
+        p = IP(rep[0]["inner"])
+        ok = (p.src == topo.CORE_IP and p.dst == sess.ipv4 and p[ICMP].id == 0x7777 and p[ICMP].seq == 5
+              and bytes(p[ICMP].payload) == b"sub-ping" and pkt.l4_checksum_ok(rep[0]["inner"]))
+    checks.check("echo_reply_to_subscriber_in_session", ok,
+                 f"{len(rep)} echo replies into the session for a subscriber's ping of {topo.CORE_IP}")
+
+
 def inner_of(frame):
     return pkt.decap_downstream(frame)["inner"] if frame[12:14] == b"\x08\x00" else None
 
@@ -332,8 +367,9 @@ def main():
                           pkt.payload_tag(f[14:]) == t for f in res.down_out)], [])
             checks.eq("punt_l2tp_control", res.punts().get("l2tp_control"), 1)
             checks.eq("punt_ppp_control", res.punts().get("ppp_control"), 1)
-            checks.eq("punt_icmp_local", res.punts().get("icmp_local"), 4,
-                      "echo requests to the LNS (3 IPv4, 1 IPv6)")
+            checks.eq("punt_icmp_local", res.punts().get("icmp_local"), 5,
+                      "echo requests to the LNS (3 IPv4 on the ports, 1 from a subscriber, 1 IPv6)")
+            checks.guard("seq_shared", check_seq_session, checks, res, a)
             checks.eq("upstream_forwarded_none", res.stats.get("upstream", {}).get("packets"), 0)
             if tshark.available():
                 for side in ("up_out", "down_out"):

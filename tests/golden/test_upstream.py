@@ -71,6 +71,9 @@ def build_cases():
        outer_kw={"ip_options": [IPOption_Router_Alert(), IPOption_NOP(), IPOption_NOP(), IPOption_NOP(), IPOption_NOP()]})
     up("outer_sport_40000", v4("outer_sport_40000"), outer_kw={"sport": 40000})
     up("outer_udp_csum_0", v4("outer_udp_csum_0"), outer_kw={"udp_checksum": False})
+    c_tr = len(cases)
+    up("outer_eth_trailer", v4("outer_eth_trailer"), desc="8 junk bytes after the outer IP packet")
+    cases[c_tr].frame += b"\xee" * 8
     up("outer_ttl_1", v4("outer_ttl_1"), outer_kw={"ttl": 1},
        desc="outer TTL is not the inner TTL: the LNS terminates the outer packet")
     # inner IPv4 variants
@@ -83,6 +86,11 @@ def build_cases():
        desc="output frame below 60 bytes")
     up("inner_onlink_dst", pkt.inner_v4_udp(s.ipv4, topo.ONLINK_HOST, b"up:inner_onlink_dst"),
        nexthop=topo.ONLINK_HOST_MAC, desc="destination on the core link: its own MAC, not the gateway's")
+    # PPP frame longer than the inner IPv4 packet: forward the IP packet only
+    tr = v4("inner_ppp_trailer")
+    msg = pkt.l2tp(s.ltid, s.lsid, pkt.ppp(PPP_IPV4, tr) + b"\xdd" * 6)
+    cases.append(Case("inner_ppp_trailer", pkt.outer_l2tp(topo.LAC_MAC, topo.PCAP_MAC_ACCESS, s.lac, topo.ACCESS_IP, msg),
+                      tr, topo.CORE_GW_MAC, "6 bytes after the inner IPv4 packet inside the PPP frame"))
     # inner IPv6
     up("v6_plain", v6("v6_plain"))
     up("v6_LS", v6("v6_LS"), l2={"L": True, "S": True, "ns": 7})
