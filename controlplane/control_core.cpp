@@ -1,6 +1,7 @@
 // Control core: start-up, session installation, the poll loop, transmission.
 #include "controlplane/control_core.hpp"
 
+#include <rte_byteorder.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -77,6 +78,17 @@ bool ControlCore::init(std::string *err) {
         const auto &pc = cfg.ports[p];
         if (pc.gateway4) rt_.ports[p].gw4_nh = acquire_neighbor4(uint16_t(p), *pc.gateway4);
         if (pc.gateway6) rt_.ports[p].gw6_nh = acquire_neighbor6(uint16_t(p), *pc.gateway6);
+    }
+    // Known neighbours of the core port serve on-link destinations directly.
+    for (uint32_t i = 0; i < dir_.capacity(); i++) {
+        const dp::NeighborEntry &e = dir_.entry(i);
+        if (!e.in_use || rt_.ports[e.port].role != dp::PortRole::core) continue;
+        if (e.v6) {
+            rt_.tables->add_onlink6(e.ipv6.data(), i);
+        } else {
+            const uint32_t be = rte_cpu_to_be_32(e.ipv4);
+            rt_.tables->add_onlink4(be, i);
+        }
     }
     for (const auto &blk : cfg.sessions) {
         for (uint32_t i = 0; i < blk.count; i++) {

@@ -46,12 +46,12 @@ struct SessionRequest {
 
 struct ControlCounters {
 #define LNS_CTL_COUNTERS(X)                                                                   \
-    X(arp_requests_answered) X(arp_requests_ignored) X(arp_replies_received) X(arp_bad)       \
+    X(arp_replies_sent) X(arp_requests_ignored) X(arp_replies_received) X(arp_bad)       \
     X(nd_solicits_answered) X(nd_advertisements_received) X(nd_ignored) X(nd_bad)             \
     X(icmp_echo_replies) X(icmp_echo_bad) X(icmp_errors_sent) X(icmp_errors_suppressed)       \
     X(neighbor_requests_sent) X(neighbors_resolved) X(neighbor_failures)                      \
     X(pending_queued) X(pending_flushed) X(pending_overflow) X(pending_dropped_failed)         \
-    X(unhandled_l2tp_control) X(unhandled_ppp_control) X(unhandled_ike)                       \
+    X(unhandled_l2tp_control) X(unhandled_ppp_control) X(unhandled_ike) X(unhandled_subscriber_nd)                       \
     X(inbox_full) X(mbuf_alloc_failed) X(sessions_installed) X(sessions_removed)              \
     X(session_install_failed)
 #define LNS_CTL_FIELD(n) uint64_t n = 0;
@@ -87,6 +87,7 @@ private:
     void handle_nd(rte_mbuf *m, uint64_t now);
     void handle_icmp_local(rte_mbuf *m);
     void handle_neighbor_miss(rte_mbuf *m, uint64_t now);
+    uint32_t onlink_neighbor(rte_mbuf *m);
     void handle_icmp_error(rte_mbuf *m, bool ttl);
     void learn(uint16_t port, uint32_t idx, const net::MacAddr &mac, uint64_t now);
     void on_neighbor_event(const net::NeighborEvent &ev);

@@ -78,13 +78,19 @@ void ControlCore::handle_arp(rte_mbuf *m, uint64_t now) {
     const size_t n = net::build_arp_reply(out, sizeof out, port_mac(port), ours, a.sender_mac, a.sender_ip);
     if (n) {
         send_frame(pi, out, n);
-        c_.arp_requests_answered++;
+        c_.arp_replies_sent++;
     }
 }
 
 void ControlCore::handle_nd(rte_mbuf *m, uint64_t now) {
     const uint16_t pi = dp::meta(m)->in_port;
     const dp::PortRuntime &port = rt_.ports[pi];
+    if (dp::meta(m)->index != dp::kInvalidIndex) {
+        // From a subscriber (router solicitation...): IPv6CP and RAs come with PPP.
+        c_.unhandled_subscriber_nd++;
+        rte_pktmbuf_free(m);
+        return;
+    }
     net::Icmp6Packet p;
     if (net::parse_icmp6(frame_of(m), &p) != net::NetError::ok) {
         c_.nd_bad++;
@@ -137,8 +143,34 @@ void ControlCore::send_neighbor_request(uint32_t idx, bool unicast) {
     }
 }
 
+// A destination on the core port's own prefix with no neighbour entry yet:
+// create one, publish it to the workers, and resolve it like any next hop.
+uint32_t ControlCore::onlink_neighbor(rte_mbuf *m) {
+    const uint16_t port = dp::meta(m)->out_port;
+    const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+    const size_t len = rte_pktmbuf_data_len(m);
+    const bool v6 = len >= 14 + 40 && f[12] == 0x86 && f[13] == 0xdd;
+    if (!v6 && len < 14 + 20) return dp::kInvalidIndex;
+    uint32_t idx;
+    if (v6) {
+        std::array<uint8_t, 16> a;
+        std::memcpy(a.data(), f + 14 + 24, 16);
+        idx = dir_.find6(port, a);
+        if (idx == dp::kInvalidIndex) idx = acquire_neighbor6(port, a);
+        if (idx != dp::kInvalidIndex) rt_.tables->add_onlink6(a.data(), idx);
+    } else {
+        uint32_t be;
+        std::memcpy(&be, f + 14 + 16, 4);
+        idx = dir_.find4(port, rte_be_to_cpu_32(be));
+        if (idx == dp::kInvalidIndex) idx = acquire_neighbor4(port, rte_be_to_cpu_32(be));
+        if (idx != dp::kInvalidIndex) rt_.tables->add_onlink4(be, idx);
+    }
+    return idx;
+}
+
 void ControlCore::handle_neighbor_miss(rte_mbuf *m, uint64_t now) {
-    const uint32_t idx = dp::meta(m)->index;
+    uint32_t idx = dp::meta(m)->index;
+    if (idx == dp::kInvalidIndex) idx = onlink_neighbor(m);
     if (idx >= dir_.capacity() || !dir_.entry(idx).in_use) {
         c_.pending_dropped_failed++;
         rte_pktmbuf_free(m);

@@ -98,6 +98,7 @@ bool configure_port(const cfg::PortConfig &pc, uint16_t n_tx, rte_mempool *pool,
     if (pc.ipv6) {
         out->has_ipv6 = true;
         std::memcpy(out->ipv6, pc.ipv6->addr.data(), 16);
+        out->ipv6_prefix_len = pc.ipv6->len;
     }
     link_local_from_mac(out->mac, out->ipv6_ll);
     return true;
@@ -199,6 +200,8 @@ bool create_worker(Runtime &rt, unsigned w, std::string *err) {
     ctx->session_hash = rt.tables->session_hash();
     ctx->sub4_hash = rt.tables->sub4_hash();
     ctx->sub6_hash = rt.tables->sub6_hash();
+    ctx->onlink4_hash = rt.tables->onlink4_hash();
+    ctx->onlink6_hash = rt.tables->onlink6_hash();
     ctx->sessions = rt.tables->sessions();
     ctx->tx_ns = rt.tables->tx_ns();
     ctx->neighbors = rt.tables->neighbors();

@@ -61,6 +61,10 @@ std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) 
     if (!t->sub4_hash_) return nullptr;
     t->sub6_hash_ = make_hash(p.name + "_sub6", p.max_sessions, sizeof(V6Key), p.socket_id, err);
     if (!t->sub6_hash_) return nullptr;
+    t->onlink4_hash_ = make_hash(p.name + "_onl4", p.max_neighbors, 4, p.socket_id, err);
+    if (!t->onlink4_hash_) return nullptr;
+    t->onlink6_hash_ = make_hash(p.name + "_onl6", p.max_neighbors, 16, p.socket_id, err);
+    if (!t->onlink6_hash_) return nullptr;
     t->hash_bytes_ = hash_footprint(p.max_sessions, 4) * 2 +
                      hash_footprint(p.max_sessions, sizeof(V6Key));
 
@@ -88,6 +92,8 @@ Tables::~Tables() {
     rte_hash_free(session_hash_);
     rte_hash_free(sub4_hash_);
     rte_hash_free(sub6_hash_);
+    rte_hash_free(onlink4_hash_);
+    rte_hash_free(onlink6_hash_);
     rte_free(sessions_);
     rte_free(tx_ns_);
     rte_free(neighbors_);
@@ -260,6 +266,14 @@ void Tables::set_neighbor(uint32_t nh, const uint8_t mac[6]) {
     uint64_t w = kNeighborValid;
     for (int i = 0; i < 6; i++) w |= uint64_t(mac[i]) << (8 * i);
     neighbors_[nh].word.store(w, std::memory_order_release);
+}
+
+bool Tables::add_onlink4(uint32_t ip_be, uint32_t nh) {
+    return rte_hash_add_key_data(onlink4_hash_, &ip_be, reinterpret_cast<void *>(uintptr_t(nh))) == 0;
+}
+
+bool Tables::add_onlink6(const uint8_t ip[16], uint32_t nh) {
+    return rte_hash_add_key_data(onlink6_hash_, ip, reinterpret_cast<void *>(uintptr_t(nh))) == 0;
 }
 
 void Tables::clear_neighbor(uint32_t nh) { neighbors_[nh].word.store(0, std::memory_order_release); }

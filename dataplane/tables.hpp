@@ -123,11 +123,18 @@ public:
     uint32_t session_count() const { return live_sessions_; }
     void set_neighbor(uint32_t nh, const uint8_t mac[6]);
     void clear_neighbor(uint32_t nh);
+    // Next hops for destinations on the core port's own prefixes (hosts on the
+    // link are reached directly, not through the gateway).  Entries are never
+    // removed: a failed neighbour keeps its slot with no MAC and is re-resolved.
+    bool add_onlink4(uint32_t ip_be, uint32_t nh);
+    bool add_onlink6(const uint8_t ip[16], uint32_t nh);
 
     // --- workers (lock-free readers) ---
     rte_hash *session_hash() const { return session_hash_; }
     rte_hash *sub4_hash() const { return sub4_hash_; }
     rte_hash *sub6_hash() const { return sub6_hash_; }
+    rte_hash *onlink4_hash() const { return onlink4_hash_; }
+    rte_hash *onlink6_hash() const { return onlink6_hash_; }
     DpSession *sessions() const { return sessions_; }
     uint16_t *tx_ns() const { return tx_ns_; }
     NeighborSlot *neighbors() const { return neighbors_; }
@@ -152,6 +159,8 @@ private:
     rte_hash *session_hash_ = nullptr;
     rte_hash *sub4_hash_ = nullptr;
     rte_hash *sub6_hash_ = nullptr;
+    rte_hash *onlink4_hash_ = nullptr;
+    rte_hash *onlink6_hash_ = nullptr;
     DpSession *sessions_ = nullptr;
     uint16_t *tx_ns_ = nullptr;
     NeighborSlot *neighbors_ = nullptr;

@@ -177,6 +177,13 @@ bool inner_ipv6(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *ip, size_t av
         return drop(ctx, m, Drop::inner_ipv6_bad_header), false;
     const size_t total = kIpv6HdrLen + load_be16(ip + 4);
     if (total > avail) return drop(ctx, m, Drop::inner_ipv6_bad_header), false;
+    if (ip[8] == 0xfe && (ip[9] & 0xc0) == 0x80) {
+        // Link-local source: router solicitations and other ICMPv6 for the LNS
+        // as the subscriber's router go to the control core; nothing else may
+        // leave the link.
+        if (ip[6] == kIpProtoIcmp6) return punt(ctx, m, Punt::nd, pi, pi, idx), false;
+        return drop(ctx, m, Drop::spoofed_source), false;
+    }
     uint64_t src_hi;
     std::memcpy(&src_hi, ip + 8, 8);
     if (!(s.flags & kSessHasIpv6) || (src_hi & s.sub_ipv6_mask) != s.sub_ipv6_hi)
@@ -200,6 +207,35 @@ bool inner_ipv6(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *ip, size_t av
     return true;
 }
 
+// Next hop on the core port for an inner destination: hosts on the port's own
+// prefix directly (kResolve when not known yet: the control core creates and
+// resolves the entry), everything else through the gateway.
+constexpr uint32_t kResolve = kInvalidIndex - 1;
+
+uint32_t next_hop4(const WorkerCtx *ctx, const uint8_t *ip) {
+    const PortRuntime &core = ctx->ports[ctx->core_port];
+    uint32_t dst;
+    std::memcpy(&dst, ip + 16, 4);
+    if ((dst ^ core.ipv4_be) & core.ipv4_mask_be) return core.gw4_nh;
+    void *d;
+    if (rte_hash_lookup_data(ctx->onlink4_hash, &dst, &d) >= 0) return uint32_t(uintptr_t(d));
+    return kResolve;
+}
+
+bool same_prefix6(const uint8_t *a, const uint8_t *b, unsigned len) {
+    const unsigned bytes = len / 8, bits = len % 8;
+    if (std::memcmp(a, b, bytes) != 0) return false;
+    return bits == 0 || ((a[bytes] ^ b[bytes]) & uint8_t(0xff00 >> bits)) == 0;
+}
+
+uint32_t next_hop6(const WorkerCtx *ctx, const uint8_t *ip) {
+    const PortRuntime &core = ctx->ports[ctx->core_port];
+    if (!core.has_ipv6 || !same_prefix6(ip + 24, core.ipv6, core.ipv6_prefix_len)) return core.gw6_nh;
+    void *d;
+    if (rte_hash_lookup_data(ctx->onlink6_hash, ip + 24, &d) >= 0) return uint32_t(uintptr_t(d));
+    return kResolve;
+}
+
 void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
     rte_mbuf *m = u.m;
     const DpSession &s = ctx->sessions[idx];
@@ -220,12 +256,12 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
     uint16_t etype;
     if (proto == kPppIpv4) {
         if (!inner_ipv4(ctx, pi, m, ip, avail, s, idx, &ip_len)) return;
-        nh = ctx->ports[ctx->core_port].gw4_nh;
+        nh = next_hop4(ctx, ip);
         etype = kEtherTypeIpv4;
         if (nh == kInvalidIndex) return drop(ctx, m, Drop::no_ipv4_route);
     } else if (proto == kPppIpv6) {
         if (!inner_ipv6(ctx, pi, m, ip, avail, s, idx, &ip_len)) return;
-        nh = ctx->ports[ctx->core_port].gw6_nh;
+        nh = next_hop6(ctx, ip);
         etype = kEtherTypeIpv6;
         if (nh == kInvalidIndex) return drop(ctx, m, Drop::no_ipv6_route);
     } else {
@@ -237,12 +273,12 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
     rte_pktmbuf_adj(m, uint16_t(strip));
     rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - (kEtherHdrLen + ip_len)));
     const uint16_t out = ctx->core_port;
-    const uint64_t w = ctx->neighbors[nh].word.load(std::memory_order_acquire);
+    const uint64_t w = nh == kResolve ? 0 : ctx->neighbors[nh].word.load(std::memory_order_acquire);
     write_ether(rte_pktmbuf_mtod(m, uint8_t *), w, ctx->ports[out].mac, etype);
     ctx->c.up_packets++;
     ctx->c.up_bytes += ip_len;
-    if (!(w & kNeighborValid)) {
-        punt(ctx, m, Punt::neighbor_miss, pi, out, nh);
+    if (nh == kResolve || !(w & kNeighborValid)) {
+        punt(ctx, m, Punt::neighbor_miss, pi, out, nh == kResolve ? kInvalidIndex : nh);
         return;
     }
     tx_enqueue(ctx, out, m);

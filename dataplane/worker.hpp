@@ -42,6 +42,7 @@ struct PortRuntime {
     uint32_t gw4_nh = kInvalidIndex;  // neighbour index of the IPv4 gateway
     bool has_ipv6 = false;
     uint8_t ipv6[16] = {};
+    uint8_t ipv6_prefix_len = 0;
     uint8_t ipv6_ll[16] = {};  // link-local address derived from the MAC
     uint32_t gw6_nh = kInvalidIndex;
 };
@@ -103,6 +104,8 @@ struct alignas(64) WorkerCtx {
     rte_hash *session_hash = nullptr;
     rte_hash *sub4_hash = nullptr;
     rte_hash *sub6_hash = nullptr;
+    rte_hash *onlink4_hash = nullptr;
+    rte_hash *onlink6_hash = nullptr;
     DpSession *sessions = nullptr;
     uint16_t *tx_ns = nullptr;
     NeighborSlot *neighbors = nullptr;

@@ -53,7 +53,7 @@ struct L2tpHeader {
     uint16_t ns = 0;
     uint16_t nr = 0;
     uint16_t header_len = 0;  // bytes before the PPP frame, offset padding included
-    uint16_t total_len = 0;   // message length: Length when L is set, else the bytes given
+    uint16_t total_len = 0;   // message length (the bytes given)
 };
 
 inline uint16_t load_be16(const uint8_t *p) { return uint16_t(p[0] << 8 | p[1]); }
@@ -63,8 +63,8 @@ inline void store_be16(uint8_t *p, uint16_t v) {
 }
 
 // Parses the L2TP header at `p` (the UDP payload, `len` bytes).  A Length field,
-// when present, is the total length of the message (RFC 2661 §3.1): it may not
-// exceed `len` nor be shorter than the header; bytes past it are ignored.
+// when present, is the total length of the message (RFC 2661 §3.1) and must equal
+// `len`: a message that disagrees with its UDP datagram is malformed.
 inline L2tpStatus parse_l2tp_header(const uint8_t *p, size_t len, L2tpHeader *h) {
     if (len < 2) return L2tpStatus::truncated;
     const uint16_t flags = load_be16(p);
@@ -74,9 +74,7 @@ inline L2tpStatus parse_l2tp_header(const uint8_t *p, size_t len, L2tpHeader *h)
     size_t off = 2;
     if (flags & kL2tpFlagL) {
         if (len < off + 2) return L2tpStatus::truncated;
-        const size_t total = load_be16(p + off);
-        if (total > len || total < 6) return L2tpStatus::bad_length;
-        len = total;
+        if (load_be16(p + off) != len) return L2tpStatus::bad_length;
         off += 2;
     }
     if (len < off + 4) return L2tpStatus::truncated;
