@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "dataplane/pkt/l2tp.hpp"
 
@@ -53,6 +54,23 @@ inline uint16_t csum_update16(uint16_t hc, uint16_t old_v, uint16_t new_v) {
     return uint16_t(~sum);
 }
 
+// True when the IPv4 header at `p` (`ihl` bytes, a multiple of 4) checksums to
+// zero.  Sums 32-bit words in host order into 64 bits: the one's-complement sum
+// is independent of byte order (RFC 1071 §2(B)), so a correct header folds to 0xffff.
+inline bool ipv4_header_checksum_ok(const uint8_t *p, size_t ihl) {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < ihl; i += 4) {
+        uint32_t w;
+        std::memcpy(&w, p + i, 4);
+        sum += w;
+    }
+    sum = (sum & 0xffffffff) + (sum >> 32);
+    sum = (sum & 0xffffffff) + (sum >> 32);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    return sum == 0xffff;
+}
+
 enum class Ipv4Status : uint8_t { ok, truncated, bad_header, bad_checksum };
 
 struct Ipv4Info {
@@ -71,7 +89,7 @@ inline Ipv4Status parse_ipv4(const uint8_t *p, size_t len, bool skip_checksum, I
     const size_t total = load_be16(p + 2);
     if (ihl < 20 || total < ihl) return Ipv4Status::bad_header;
     if (len < ihl || len < total) return Ipv4Status::truncated;
-    if (!skip_checksum && csum_fold(csum_partial(p, ihl)) != 0) return Ipv4Status::bad_checksum;
+    if (!skip_checksum && !ipv4_header_checksum_ok(p, ihl)) return Ipv4Status::bad_checksum;
     const uint16_t frag = load_be16(p + 6);
     out->header_len = ihl;
     out->total_len = total;
