@@ -1,0 +1,247 @@
+"""Shared helpers of the lnsd benchmarks (perf/run_pipeline.py, perf/run_scaling.py).
+
+Every child process is started in its own session, recorded, and killed by PID on
+exit (normal, exception or signal).  Every wait is bounded.  Each command run is
+printed exactly (shell-quoted) and kept for the markdown report.
+"""
+import atexit
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
+import lnsd_config  # noqa: E402  (tools/lab/lnsd_config.py)
+
+_children = []
+COMMANDS = []  # every command line run, for the report
+
+
+def _kill_children():
+    for p in _children:
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)  # our child leads its own process group
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+def _on_signal(signum, _frame):
+    _kill_children()
+    sys.exit(128 + signum)
+
+
+atexit.register(_kill_children)
+signal.signal(signal.SIGTERM, _on_signal)
+signal.signal(signal.SIGINT, _on_signal)
+signal.signal(signal.SIGHUP, _on_signal)
+
+
+def log_cmd(cmd):
+    line = shlex.join(str(c) for c in cmd)
+    COMMANDS.append(line)
+    print(f"$ {line}", flush=True)
+
+
+def start(cmd, stdout, stderr=subprocess.STDOUT):
+    log_cmd(cmd)
+    p = subprocess.Popen([str(c) for c in cmd], stdout=stdout, stderr=stderr,
+                         stdin=subprocess.DEVNULL, start_new_session=True)
+    _children.append(p)
+    return p
+
+
+def stop(p, sig=signal.SIGINT, timeout=20):
+    """Sends `sig` to child `p`, waits up to `timeout` s, then SIGKILLs it."""
+    if p.poll() is None:
+        try:
+            os.kill(p.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=10)
+    return p.returncode
+
+
+def run(cmd, timeout):
+    log_cmd(cmd)
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed ({r.returncode}): {r.stderr.strip()[-2000:]}")
+    return r
+
+
+def cleanup_prefix(prefix):
+    """Removes the DPDK runtime directory our own process created."""
+    shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+
+
+def find_build_dir(arg):
+    for d in ([arg] if arg else [os.path.join(ROOT, "build-perf"), os.path.join(ROOT, "build")]):
+        if d and os.access(os.path.join(d, "lnsd"), os.X_OK):
+            return os.path.abspath(d)
+    raise SystemExit(f"no lnsd build found (tried {arg or 'build-perf, build'}); pass --build-dir")
+
+
+def pcap_stats(path):
+    """(packets, mean frame bytes) of a pcap written by lns-pktgen."""
+    n = total = 0
+    with open(path, "rb") as f:
+        f.read(24)
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                break
+            incl = struct.unpack("<IIII", h)[2]
+            f.seek(incl, 1)
+            n += 1
+            total += incl
+    return n, (total / n if n else 0.0)
+
+
+def pktgen(build, config, out, direction, inner, count, order, seed=1):
+    run([os.path.join(build, "lns-pktgen"), "-c", config, "--direction", direction,
+         "--inner-size", inner, "--count", count, "--order", order, "--seed", seed,
+         "--out", out], timeout=600)
+    return out
+
+
+_PPS = re.compile(r"NIC statistics for port (\d+)|Rx-pps:\s+(\d+)\s+Rx-bps:\s+(\d+)|"
+                  r"Tx-pps:\s+(\d+)\s+Tx-bps:\s+(\d+)")
+
+
+def parse_testpmd_stats(text, out_port):
+    """Per-period Tx-pps of `out_port` from testpmd --stats-period output."""
+    samples, port = [], None
+    for m in _PPS.finditer(text):
+        if m.group(1) is not None:
+            port = int(m.group(1))
+        elif m.group(4) is not None and port == out_port:
+            samples.append(int(m.group(4)))
+    return samples
+
+
+def testpmd(pcap, prefix, logdir, warmup=3, measure=10, mbufs=None, memory_mb=None):
+    """io forwarding net_pcap(infinite_rx) -> net_null on lcore 1.  testpmd prints per-port
+    Tx-pps every second, measured by itself over the TSC; we average the samples of the
+    null port after `warmup` s.  Returns (mpps, samples)."""
+    npk, _ = pcap_stats(pcap)
+    mbufs = mbufs or lnsd_config.mbufs_for(npk)
+    memory_mb = memory_mb or max(2048, lnsd_config.memory_for(mbufs, 0))
+    cmd = ["dpdk-testpmd", "--no-huge", "-m", memory_mb, "--no-pci", "--file-prefix", prefix,
+           "-l", "0,1", "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1",
+           "--vdev", "net_null0,no-rx=1", "--", "--forward-mode=io", "--nb-cores=1",
+           "--stats-period", "1", "--no-mlockall", f"--total-num-mbufs={mbufs}"]
+    log = os.path.join(logdir, f"{prefix}.log")
+    with open(log, "w") as f:
+        p = start(cmd, stdout=f)
+        # Wait until the first stats block appears (pcap loaded, forwarding started).
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and p.poll() is None:
+            with open(log) as r:
+                if "NIC statistics" in r.read():
+                    break
+            time.sleep(0.5)
+        time.sleep(warmup + measure + 1.5)
+        stop(p, signal.SIGINT)
+    cleanup_prefix(prefix)
+    with open(log) as r:
+        samples = parse_testpmd_stats(r.read(), out_port=1)
+    # The first sample is partial (since start); drop warmup samples, keep `measure`.
+    use = samples[1 + warmup:1 + warmup + measure]
+    if len(use) < max(3, measure // 2):
+        raise RuntimeError(f"testpmd gave {len(samples)} stats samples; see {log}")
+    return sum(use) / len(use) / 1e6, use
+
+
+def lnsd(build, config, prefix, logdir, duration=12, warmup=2, extra_timeout=180):
+    """Runs lnsd to completion; returns its stats JSON (dict)."""
+    js = os.path.join(logdir, f"{prefix}.json")
+    if os.path.exists(js):
+        os.unlink(js)
+    cmd = [os.path.join(build, "lnsd"), "-c", config, "--duration", duration, "--warmup", warmup,
+           "--stats-json", js]
+    log = os.path.join(logdir, f"{prefix}.log")
+    with open(log, "w") as f:
+        p = start(cmd, stdout=f)
+        try:
+            p.wait(timeout=duration + extra_timeout)
+        except subprocess.TimeoutExpired:
+            stop(p, signal.SIGINT, timeout=20)
+            raise RuntimeError(f"lnsd did not stop in time; see {log}")
+    cleanup_prefix(prefix)
+    if p.returncode != 0:
+        raise RuntimeError(f"lnsd exited {p.returncode}; see {log}")
+    with open(js) as f:
+        return json.load(f)
+
+
+def label(n):
+    """1000 -> 1k, 65536 -> 64k, 1048576 -> 1M."""
+    for unit, div in (("M", 1 << 20), ("k", 1 << 10)):
+        if n >= div and n % div == 0:
+            return f"{n // div}{unit}"
+    if n >= 1000 and n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
+
+
+def fmt(v, spec=".2f"):
+    return "n/a" if v is None else format(v, spec)
+
+
+def machine_info():
+    info = {}
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+        for line in out.splitlines():
+            k, _, v = line.partition(":")
+            info[k.strip()] = v.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    dpdk = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libdpdk-dev"],
+                          capture_output=True, text=True, timeout=10).stdout.strip()
+    return (f"{info.get('Model name', '?')}, {info.get('CPU(s)', '?')} CPUs "
+            f"({info.get('Hypervisor vendor', 'bare metal')} guest), kernel {os.uname().release}, "
+            f"DPDK {dpdk or '?'}")
+
+
+def loadavg():
+    """1/5/15-min load averages and the busiest other processes: the machine has two
+    cores, so a compile running beside a benchmark halves its figures."""
+    try:
+        with open("/proc/loadavg") as f:
+            la = " ".join(f.read().split()[:3])
+    except OSError:
+        la = "?"
+    try:
+        ps = subprocess.run(["ps", "-eo", "pcpu,comm", "--sort=-pcpu", "--no-headers"],
+                            capture_output=True, text=True, timeout=10).stdout.splitlines()
+        busy = [line.strip() for line in ps if float(line.split()[0]) >= 10.0][:4]
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
+        busy = []
+    return la + (f" (busy: {'; '.join(busy)})" if busy else "")
+
+
+def write_fragment(name, text):
+    outdir = os.path.join(ROOT, "perf", "out")
+    os.makedirs(outdir, exist_ok=True)
+    path = os.path.join(outdir, name)
+    with open(path, "w") as f:
+        f.write(text)
+    print(f"wrote {path}")
+    return path
