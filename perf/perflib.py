@@ -237,6 +237,31 @@ def loadavg():
     return la + (f" (busy: {'; '.join(busy)})" if busy else "")
 
 
+def cpu_busy(interval=1.0):
+    """Fraction of all CPUs busy (non-idle, non-iowait) over `interval` seconds."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]
+    t0, i0 = snap()
+    time.sleep(interval)
+    t1, i1 = snap()
+    return 1.0 - (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_quiet(max_wait, threshold=0.10):
+    """Waits (at most `max_wait` s) until the machine is idle before a measurement:
+    with two cores, anything else running steals from the worker or the control core.
+    Returns the last busy fraction seen."""
+    deadline = time.monotonic() + max_wait
+    busy = cpu_busy()
+    while busy > threshold and time.monotonic() < deadline:
+        print(f"  machine busy ({busy:.0%} CPU): waiting for it to go idle", flush=True)
+        time.sleep(4)
+        busy = cpu_busy()
+    return busy
+
+
 def write_fragment(name, text):
     outdir = os.path.join(ROOT, "perf", "out")
     os.makedirs(outdir, exist_ok=True)

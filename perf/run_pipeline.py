@@ -57,6 +57,8 @@ def main():
     ap.add_argument("--testpmd-warmup", type=int, default=3)
     ap.add_argument("--testpmd-measure", type=int, default=10)
     ap.add_argument("--no-testpmd", action="store_true", help="skip the testpmd baseline")
+    ap.add_argument("--quiet-wait", type=float, default=120,
+                    help="before each measurement, wait up to this many seconds for an idle machine")
     ap.add_argument("--work-dir", help="keep pcaps, configs and logs here (default: temp dir)")
     a = ap.parse_args()
 
@@ -77,13 +79,18 @@ def main():
                 perflib.pktgen(build, cfg, pcap, direction, inner, a.packets, a.order)
                 npk, mean_len = perflib.pcap_stats(pcap)
                 tp = None
+                busy = []
                 if not a.no_testpmd:
+                    busy.append(perflib.wait_quiet(a.quiet_wait))
                     try:
                         tp, _ = perflib.testpmd(pcap, prefix + "-tp", work, a.testpmd_warmup,
                                                 a.testpmd_measure)
                     except RuntimeError as e:
                         notes.append(f"{name}: testpmd: {e}")
                 res, mpps, gbps, drops = None, None, None, {}
+                busy.append(perflib.wait_quiet(a.quiet_wait))
+                if max(busy) > 0.10:
+                    notes.append(f"{name}: machine was {max(busy):.0%} busy before a measurement")
                 try:
                     res = perflib.lnsd(build, cfg, prefix, work, a.duration, a.warmup)
                     d = res.get("upstream" if direction == "up" else "downstream", {})

@@ -33,6 +33,8 @@ def main():
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--testpmd", action="store_true",
                     help="also run the testpmd io-forwarding baseline on the largest pcap")
+    ap.add_argument("--quiet-wait", type=float, default=120,
+                    help="before each measurement, wait up to this many seconds for an idle machine")
     ap.add_argument("--work-dir")
     a = ap.parse_args()
 
@@ -59,11 +61,17 @@ def main():
         perflib.pktgen(build, cfg, pcap, "up", a.inner, a.packets, "random")
         _, mean_len = perflib.pcap_stats(pcap)
         if a.testpmd and sessions == sessions_list[-1]:
+            busy = perflib.wait_quiet(a.quiet_wait)
+            if busy > 0.10:
+                notes.append(f"testpmd: machine was {busy:.0%} busy before the measurement")
             try:
                 tp, _ = perflib.testpmd(pcap, prefix + "-tp", work)
             except RuntimeError as e:
                 notes.append(f"testpmd: {e}")
         mpps, bps_sess, drops, mem = None, None, {}, None
+        busy = perflib.wait_quiet(a.quiet_wait)
+        if busy > 0.10:
+            notes.append(f"{sessions} sessions: machine was {busy:.0%} busy before the measurement")
         try:
             res = perflib.lnsd(build, cfg, prefix, work, a.duration, a.warmup)
             mpps = res.get("upstream", {}).get("pps", 0.0) / 1e6
