@@ -101,8 +101,10 @@ Tables::~Tables() {
 }
 
 bool Tables::attach_rcu(rte_rcu_qsbr *qsv, std::string *err) {
+    static unsigned instance = 0;  // defer queues are named objects: one name per Tables
+    const std::string name = "lnsdq" + std::to_string(instance++);
     rte_rcu_qsbr_dq_parameters dp{};
-    dp.name = "lns_sess_dq";
+    dp.name = name.c_str();
     dp.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE;  // the control core is the only writer
     dp.size = max_sessions_;
     dp.esize = sizeof(Deferred);
@@ -240,6 +242,12 @@ bool Tables::remove_session(uint32_t index) {
     if (index >= max_sessions_) return false;
     DpSession &r = sessions_[index];
     const uint32_t key = session_key(r.local_tunnel_id, r.local_session_id);
+    // Only a live index may be removed: a stale one (already removed, maybe
+    // waiting for its grace period) must not delete the keys of a newer session
+    // that reuses the same ids.
+    void *data;
+    if (rte_hash_lookup_data(session_hash_, &key, &data) < 0 || uint32_t(uintptr_t(data)) != index)
+        return false;
     Deferred d{index, -1, -1, -1};
     d.pos_session = rte_hash_del_key(session_hash_, &key);
     if (d.pos_session < 0) return false;
