@@ -7,6 +7,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mempool.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -149,6 +150,8 @@ Runtime::~Runtime() {
     for (auto *r : inboxes) rte_ring_free(r);
     tables.reset();
     rte_free(qsv);
+    rte_mempool_free(pool);
+    rte_mempool_free(indirect_pool);
 }
 
 namespace {

@@ -26,6 +26,7 @@ constexpr uint16_t kNattPort = 4500;
 struct UpPkt {
     rte_mbuf *m;
     uint32_t key;      // session hash key
+    uint32_t sig;      // its hash (the table's function, computed inline)
     uint16_t ppp_off;  // offset of the PPP frame in the frame
     uint16_t ppp_end;  // end of the L2TP message
     uint32_t src_be;   // outer source address
@@ -68,6 +69,7 @@ Verdict classify_udp(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *data, si
             case L2tpStatus::data:
                 up->m = m;
                 up->key = Tables::session_key(h.tunnel_id, h.session_id);
+                up->sig = Tables::session_sig(up->key);
                 up->ppp_off = uint16_t(udp_off + kUdpHdrLen + h.header_len);
                 up->ppp_end = uint16_t(udp_off + kUdpHdrLen + h.total_len);
                 return Verdict::lookup;
@@ -289,6 +291,7 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
 void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n) {
     UpPkt up[kMaxBurst];
     const void *keys[kMaxBurst];
+    hash_sig_t sigs[kMaxBurst];
     void *data[kMaxBurst];
     unsigned k = 0;
     PortCounters &pc = ctx->c.port[pi];
@@ -303,12 +306,13 @@ void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16
         }
         if (classify_access(ctx, pi, m, &up[k]) == Verdict::lookup) {
             keys[k] = &up[k].key;
+            sigs[k] = up[k].sig;
             k++;
         }
     }
     if (k == 0) return;
     uint64_t hits = 0;
-    rte_hash_lookup_bulk_data(ctx->session_hash, keys, k, &hits, data);
+    rte_hash_lookup_with_hash_bulk_data(ctx->session_hash, keys, sigs, k, &hits, data);
     for (unsigned j = 0; j < k; j++)
         if (hits >> j & 1) rte_prefetch0(&ctx->sessions[uintptr_t(data[j])]);
     for (unsigned j = 0; j < k; j++) {
