@@ -59,7 +59,14 @@ inline uint16_t csum_update16(uint16_t hc, uint16_t old_v, uint16_t new_v) {
 // is independent of byte order (RFC 1071 §2(B)), so a correct header folds to 0xffff.
 inline bool ipv4_header_checksum_ok(const uint8_t *p, size_t ihl) {
     uint64_t sum = 0;
-    for (size_t i = 0; i < ihl; i += 4) {
+    uint32_t w0, w1, w2, w3, w4;  // the 20-byte base header, unrolled
+    std::memcpy(&w0, p, 4);
+    std::memcpy(&w1, p + 4, 4);
+    std::memcpy(&w2, p + 8, 4);
+    std::memcpy(&w3, p + 12, 4);
+    std::memcpy(&w4, p + 16, 4);
+    sum = uint64_t(w0) + w1 + w2 + w3 + w4;
+    for (size_t i = 20; i < ihl; i += 4) {  // options
         uint32_t w;
         std::memcpy(&w, p + i, 4);
         sum += w;
