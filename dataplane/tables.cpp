@@ -222,7 +222,12 @@ uint32_t Tables::install_session(const SessionSpec &s, std::string *err) {
     void *data = reinterpret_cast<void *>(uintptr_t(idx));
     // Publish the record before the keys: rte_hash's add has release semantics.
     int rc = rte_hash_add_key_data(session_hash_, &key, data);
-    if (rc == 0 && s.ipv4) rc = rte_hash_add_key_data(sub4_hash_, &v4, data);
+    if (rc != 0) {  // nothing published yet: the index goes straight back
+        free_list_[free_count_++] = idx;
+        *err = std::string("hash insert failed: ") + rte_strerror(-rc);
+        return kInvalidIndex;
+    }
+    if (s.ipv4) rc = rte_hash_add_key_data(sub4_hash_, &v4, data);
     if (rc == 0 && s.ipv6) {
         rc = rte_hash_add_key_data(sub6_hash_, &k6, data);
         if (rc == 0 && v6_len_count_[k6.len]++ == 0)

@@ -27,7 +27,7 @@ step "build: fuzz targets (clang + libFuzzer)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLNS_FUZZ=ON -DLNS_BUILD_TESTS=OFF -DLNS_BUILD_PERF=OFF >/dev/null || fail "cmake (fuzz)"
 cmake --build build-fuzz -j"$jobs" 2>&1 | grep -Ev '^\[ *[0-9]+%\] (Building|Linking)' ; [ "${PIPESTATUS[0]}" -eq 0 ] || fail "build (fuzz)"
 
-cmake -S . -B build -DLNS_ASAN_UNIT_TESTS="$root/build-asan/lns_unit_tests" -DLNS_FUZZ_DIR="$root/build-fuzz" >/dev/null || fail "cmake (test registration)"
+cmake -S . -B build -DLNS_ASAN_UNIT_TESTS="$root/build-asan/tests/lns_unit_tests" -DLNS_FUZZ_DIR="$root/build-fuzz/tests/fuzz" >/dev/null || fail "cmake (test registration)"
 
 step "tests"
 log=$(mktemp)

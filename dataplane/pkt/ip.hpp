@@ -167,7 +167,7 @@ inline bool tcp_clamp_mss(uint8_t *tcp, size_t len, uint16_t mss) {
 inline bool ipv4_clamp_mss(uint8_t *ip, size_t len, uint16_t mss) {
     if (len < 20 || ip[9] != kIpProtoTcp) return false;
     const size_t ihl = size_t(ip[0] & 0x0f) * 4;
-    if ((load_be16(ip + 6) & 0x1fff) != 0 || ihl > len) return false;  // not a first fragment
+    if ((load_be16(ip + 6) & 0x1fff) != 0 || ihl < 20 || ihl > len) return false;  // not a first fragment
     return tcp_clamp_mss(ip + ihl, len - ihl, mss);
 }
 
