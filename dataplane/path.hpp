@@ -59,6 +59,14 @@ inline void punt(WorkerCtx *ctx, rte_mbuf *m, Punt why, uint16_t in_port, uint16
     ctx->c.punts[size_t(why)]++;
 }
 
+// Writes an Ethernet header with two overlapping 8-byte stores: destination MAC
+// (from a neighbour word) and `tail` = source MAC + EtherType (PortRuntime::eth_tail*).
+inline void write_ether_fast(uint8_t *p, uint64_t dst_word, uint64_t tail) {
+    const uint64_t w0 = (dst_word & 0xffffffffffffull) | (tail << 48);
+    std::memcpy(p, &w0, 8);
+    std::memcpy(p + 6, &tail, 8);
+}
+
 // Writes an Ethernet header at the start of the frame.
 inline void write_ether(uint8_t *p, uint64_t dst_word, const uint8_t *src, uint16_t type) {
     for (int i = 0; i < 6; i++) p[i] = uint8_t(dst_word >> (8 * i));

@@ -94,6 +94,12 @@ bool configure_port(const cfg::PortConfig &pc, uint16_t n_tx, rte_mempool *pool,
     out->role = pc.role == cfg::PortRole::access ? PortRole::access : PortRole::core;
     out->mtu = pc.mtu;
     std::memcpy(out->mac, mac.addr_bytes, 6);
+    uint8_t tail[8];
+    std::memcpy(tail, out->mac, 6);
+    tail[6] = 0x08, tail[7] = 0x00;
+    std::memcpy(&out->eth_tail4, tail, 8);
+    tail[6] = 0x86, tail[7] = 0xdd;
+    std::memcpy(&out->eth_tail6, tail, 8);
     out->ipv4_be = rte_cpu_to_be_32(pc.ipv4.addr);
     out->ipv4_mask_be = rte_cpu_to_be_32(pc.ipv4.len == 0 ? 0 : ~0u << (32 - pc.ipv4.len));
     if (pc.ipv6) {

@@ -7,6 +7,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "dataplane/pkt/ip.hpp"
@@ -76,7 +77,16 @@ std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) 
         "lns_neigh", sizeof(NeighborSlot) * size_t(p.max_neighbors), 64, p.socket_id));
     t->free_list_ = static_cast<uint32_t *>(
         rte_malloc("lns_free", sizeof(uint32_t) * size_t(p.max_sessions), 0));
-    if (!t->sessions_ || !t->tx_ns_ || !t->neighbors_ || !t->free_list_) {
+    // Fronts: one bucket of eight slots per two sessions (load 25%: a full
+    // bucket, which sends a key to the rte_hash alone, is rare).
+    const uint32_t fb = std::max<uint32_t>(64, rte_align32pow2(std::max<uint32_t>(p.max_sessions / 2, 1)));
+    t->front_mem_ = static_cast<FrontBucket *>(
+        rte_zmalloc_socket("lns_front", sizeof(FrontBucket) * size_t(fb) * 2, 64, p.socket_id));
+    if (t->front_mem_) {
+        t->session_front_.init(t->front_mem_, fb);
+        t->sub4_front_.init(t->front_mem_ + fb, fb);
+    }
+    if (!t->sessions_ || !t->tx_ns_ || !t->neighbors_ || !t->free_list_ || !t->front_mem_) {
         *err = "out of DPDK memory for session tables (raise eal.memory_mb or lower "
                "tables.max_sessions)";
         return nullptr;
@@ -98,6 +108,7 @@ Tables::~Tables() {
     rte_free(tx_ns_);
     rte_free(neighbors_);
     rte_free(free_list_);
+    rte_free(front_mem_);
 }
 
 bool Tables::attach_rcu(rte_rcu_qsbr *qsv, std::string *err) {
@@ -239,6 +250,8 @@ uint32_t Tables::install_session(const SessionSpec &s, std::string *err) {
         remove_session(idx);
         return kInvalidIndex;
     }
+    if (!session_front_.insert(key, idx)) front_overflow_++;
+    if (s.ipv4 && !sub4_front_.insert(v4, idx)) front_overflow_++;
     live_sessions_++;
     return idx;
 }
@@ -254,6 +267,8 @@ bool Tables::remove_session(uint32_t index) {
     if (rte_hash_lookup_data(session_hash_, &key, &data) < 0 || uint32_t(uintptr_t(data)) != index)
         return false;
     Deferred d{index, -1, -1, -1};
+    session_front_.erase(key);
+    if (r.flags & kSessHasIpv4) sub4_front_.erase(r.sub_ipv4_be);
     d.pos_session = rte_hash_del_key(session_hash_, &key);
     if (d.pos_session < 0) return false;
     if (r.flags & kSessHasIpv4) d.pos_sub4 = rte_hash_del_key(sub4_hash_, &r.sub_ipv4_be);
@@ -292,7 +307,7 @@ bool Tables::add_onlink6(const uint8_t ip[16], uint32_t nh) {
 void Tables::clear_neighbor(uint32_t nh) { neighbors_[nh].word.store(0, std::memory_order_release); }
 
 size_t Tables::memory_bytes() const {
-    return hash_bytes_ + size_t(max_sessions_) * (sizeof(DpSession) + sizeof(uint16_t) + 4) +
+    return hash_bytes_ + session_front_.bytes() + sub4_front_.bytes() + size_t(max_sessions_) * (sizeof(DpSession) + sizeof(uint16_t) + 4) +
            size_t(max_neighbors_) * sizeof(NeighborSlot);
 }
 

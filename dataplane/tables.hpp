@@ -26,6 +26,7 @@
 
 #include <rte_hash_crc.h>
 
+#include "dataplane/front_table.hpp"
 #include "dataplane/pkt/l2tp.hpp"
 
 struct rte_hash;
@@ -123,6 +124,8 @@ public:
     // Reclaims what the grace period allows (call periodically).
     void reclaim();
     uint32_t session_count() const { return live_sessions_; }
+    // Keys that found their front bucket full and live in the rte_hash only.
+    uint64_t front_overflow() const { return front_overflow_; }
     void set_neighbor(uint32_t nh, const uint8_t mac[6]);
     void clear_neighbor(uint32_t nh);
     // Next hops for destinations on the core port's own prefixes (hosts on the
@@ -136,6 +139,9 @@ public:
     rte_hash *sub4_hash() const { return sub4_hash_; }
     rte_hash *sub6_hash() const { return sub6_hash_; }
     rte_hash *onlink4_hash() const { return onlink4_hash_; }
+    // Direct-mapped fronts of the session and sub4 hashes (front_table.hpp).
+    const FrontTable &session_front() const { return session_front_; }
+    const FrontTable &sub4_front() const { return sub4_front_; }
     rte_hash *onlink6_hash() const { return onlink6_hash_; }
     DpSession *sessions() const { return sessions_; }
     uint16_t *tx_ns() const { return tx_ns_; }
@@ -166,6 +172,9 @@ private:
     rte_hash *sub6_hash_ = nullptr;
     rte_hash *onlink4_hash_ = nullptr;
     rte_hash *onlink6_hash_ = nullptr;
+    FrontTable session_front_;
+    FrontTable sub4_front_;
+    FrontBucket *front_mem_ = nullptr;
     DpSession *sessions_ = nullptr;
     uint16_t *tx_ns_ = nullptr;
     NeighborSlot *neighbors_ = nullptr;
@@ -179,6 +188,7 @@ private:
     rte_rcu_qsbr_dq *dq_ = nullptr;
     rte_rcu_qsbr *qsv_ = nullptr;
     size_t hash_bytes_ = 0;
+    uint64_t front_overflow_ = 0;
 };
 
 }  // namespace lns::dp

@@ -26,7 +26,6 @@ constexpr uint16_t kNattPort = 4500;
 struct UpPkt {
     rte_mbuf *m;
     uint32_t key;      // session hash key
-    uint32_t sig;      // its hash (the table's function, computed inline)
     uint16_t ppp_off;  // offset of the PPP frame in the frame
     uint16_t ppp_end;  // end of the L2TP message
     uint32_t src_be;   // outer source address
@@ -69,7 +68,6 @@ Verdict classify_udp(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *data, si
             case L2tpStatus::data:
                 up->m = m;
                 up->key = Tables::session_key(h.tunnel_id, h.session_id);
-                up->sig = Tables::session_sig(up->key);
                 up->ppp_off = uint16_t(udp_off + kUdpHdrLen + h.header_len);
                 up->ppp_end = uint16_t(udp_off + kUdpHdrLen + h.total_len);
                 return Verdict::lookup;
@@ -141,6 +139,78 @@ Verdict classify_access(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, UpPkt *up) {
         return Verdict::done;
     }
     return Verdict::done;
+}
+
+// The common case in one pass: untagged IPv4 without options or fragmentation,
+// UDP to 1701, an L2TP data message with no optional fields, single segment.
+// Anything else (or any doubt) returns false for the general path, which also
+// does the counting.
+inline bool classify_fast(const PortRuntime &port, rte_mbuf *m, bool csum_checked, UpPkt *up) {
+    const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+    const uint32_t len = rte_pktmbuf_data_len(m);
+    if (len < kEtherHdrLen + 20 + kUdpHdrLen + 6 || m->nb_segs != 1) return false;
+    uint32_t w_dst, w_ports, w_frag;
+    uint16_t type, flags;
+    std::memcpy(&type, d + 12, 2);
+    std::memcpy(&w_frag, d + 20, 4);  // fragment field, TTL, protocol
+    std::memcpy(&w_dst, d + 30, 4);
+    std::memcpy(&w_ports, d + 34, 4);  // source and destination port
+    std::memcpy(&flags, d + 42, 2);
+    const uint32_t frag_proto = w_frag & rte_cpu_to_be_32(0x3fff00ff);  // offset + MF, protocol
+    if (type != rte_cpu_to_be_16(kEtherTypeIpv4) || d[14] != 0x45 ||
+        frag_proto != rte_cpu_to_be_32(kIpProtoUdp) || w_dst != port.ipv4_be ||
+        (w_ports >> 16) != rte_cpu_to_be_16(kL2tpPort) || flags != rte_cpu_to_be_16(kL2tpVersion2))
+        return false;
+    const uint32_t total = load_be16(d + 16), udp_len = load_be16(d + 38);
+    if (total + kEtherHdrLen > len || udp_len != total - 20 || udp_len < kUdpHdrLen + 6) return false;
+    if (!csum_checked && !ipv4_header_checksum_ok(d + kEtherHdrLen, 20)) return false;
+    uint32_t ids;
+    std::memcpy(&ids, d + 44, 4);
+    up->m = m;
+    up->key = rte_be_to_cpu_32(ids);
+    up->ppp_off = kEtherHdrLen + 20 + kUdpHdrLen + 6;
+    up->ppp_end = uint16_t(kEtherHdrLen + total);
+    std::memcpy(&up->src_be, d + 26, 4);
+    return true;
+}
+
+// Session indices for a burst of keys: the direct-mapped front first, then one
+// bulk rte_hash lookup for the keys it did not hold.
+void lookup_sessions(WorkerCtx *ctx, const UpPkt *up, unsigned k, uint32_t *idx) {
+    const FrontTable &front = ctx->tables->session_front();
+    const FrontBucket *b[kMaxBurst];
+    for (unsigned j = 0; j < k; j++) {
+        b[j] = front.bucket(up[j].key);
+        rte_prefetch0(b[j]);
+    }
+    const void *keys[kMaxBurst];
+    hash_sig_t sigs[kMaxBurst];
+    uint8_t pos[kMaxBurst];
+    unsigned nmiss = 0;
+    for (unsigned j = 0; j < k; j++) {
+        idx[j] = FrontTable::find(b[j], up[j].key);
+        if (idx[j] != FrontTable::kMiss) continue;
+        keys[nmiss] = &up[j].key;
+        sigs[nmiss] = Tables::session_sig(up[j].key);
+        pos[nmiss++] = uint8_t(j);
+    }
+    if (nmiss == 0) return;
+    uint64_t hits = 0;
+    void *data[kMaxBurst];
+    rte_hash_lookup_with_hash_bulk_data(ctx->session_hash, keys, sigs, nmiss, &hits, data);
+    for (unsigned i = 0; i < nmiss; i++)
+        idx[pos[i]] = (hits >> i & 1) ? uint32_t(uintptr_t(data[i])) : kInvalidIndex;
+}
+
+uint32_t lookup_one(WorkerCtx *ctx, uint32_t key) {
+    void *data;
+    if (rte_hash_lookup_with_hash_data(ctx->session_hash, &key, Tables::session_sig(key), &data) < 0)
+        return kInvalidIndex;
+    return uint32_t(uintptr_t(data));
+}
+
+inline bool session_matches(const DpSession &s, uint32_t key) {
+    return (uint32_t(s.local_tunnel_id) << 16 | s.local_session_id) == key;
 }
 
 // Inner IPv4: validation, anti-spoofing, TTL, MSS.  Returns false when consumed.
@@ -276,7 +346,8 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
     rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - (kEtherHdrLen + ip_len)));
     const uint16_t out = ctx->core_port;
     const uint64_t w = nh == kResolve ? 0 : ctx->neighbors[nh].word.load(std::memory_order_acquire);
-    write_ether(rte_pktmbuf_mtod(m, uint8_t *), w, ctx->ports[out].mac, etype);
+    const PortRuntime &op = ctx->ports[out];
+    write_ether_fast(rte_pktmbuf_mtod(m, uint8_t *), w, etype == kEtherTypeIpv4 ? op.eth_tail4 : op.eth_tail6);
     ctx->c.up_packets++;
     ctx->c.up_bytes += ip_len;
     if (nh == kResolve || !(w & kNeighborValid)) {
@@ -290,37 +361,41 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
 
 void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n) {
     UpPkt up[kMaxBurst];
-    const void *keys[kMaxBurst];
-    hash_sig_t sigs[kMaxBurst];
-    void *data[kMaxBurst];
+    uint32_t idx[kMaxBurst];
     unsigned k = 0;
-    PortCounters &pc = ctx->c.port[pi];
+    const PortRuntime &port = ctx->ports[pi];
+    uint64_t bytes = 0;
     for (uint16_t i = 0; i < n; i++) {
         if (i + 4 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
         rte_mbuf *m = pkts[i];
-        pc.rx_packets++;
-        pc.rx_bytes += rte_pktmbuf_pkt_len(m);
+        bytes += rte_pktmbuf_pkt_len(m);
+        const bool hw_csum = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+        if (classify_fast(port, m, hw_csum, &up[k])) {
+            k++;
+            continue;
+        }
         if (!ensure_linear(m)) {
             drop(ctx, m, Drop::multi_segment);
             continue;
         }
-        if (classify_access(ctx, pi, m, &up[k]) == Verdict::lookup) {
-            keys[k] = &up[k].key;
-            sigs[k] = up[k].sig;
-            k++;
-        }
+        if (classify_access(ctx, pi, m, &up[k]) == Verdict::lookup) k++;
     }
+    PortCounters &pc = ctx->c.port[pi];
+    pc.rx_packets += n;
+    pc.rx_bytes += bytes;
     if (k == 0) return;
-    uint64_t hits = 0;
-    rte_hash_lookup_with_hash_bulk_data(ctx->session_hash, keys, sigs, k, &hits, data);
+    lookup_sessions(ctx, up, k, idx);
     for (unsigned j = 0; j < k; j++)
-        if (hits >> j & 1) rte_prefetch0(&ctx->sessions[uintptr_t(data[j])]);
+        if (idx[j] != kInvalidIndex) rte_prefetch0(&ctx->sessions[idx[j]]);
     for (unsigned j = 0; j < k; j++) {
-        if (!(hits >> j & 1)) {
+        uint32_t s = idx[j];
+        if (s != kInvalidIndex && !session_matches(ctx->sessions[s], up[j].key))
+            s = lookup_one(ctx, up[j].key);  // front slot reused under us: ask the hash
+        if (s == kInvalidIndex) {
             drop(ctx, up[j].m, Drop::l2tp_no_session);
             continue;
         }
-        decap_forward(ctx, pi, up[j], uint32_t(uintptr_t(data[j])));
+        decap_forward(ctx, pi, up[j], s);
     }
 }
 

@@ -37,6 +37,8 @@ struct PortRuntime {
     PortRole role = PortRole::access;
     uint16_t mtu = 1500;
     uint8_t mac[6] = {};
+    uint64_t eth_tail4 = 0;  // source MAC + EtherType IPv4, as stored (write_ether)
+    uint64_t eth_tail6 = 0;  // source MAC + EtherType IPv6
     uint32_t ipv4_be = 0;
     uint32_t ipv4_mask_be = 0;
     uint32_t gw4_nh = kInvalidIndex;  // neighbour index of the IPv4 gateway
