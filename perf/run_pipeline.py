@@ -111,7 +111,7 @@ def main():
           f"Traffic: lns-pktgen, {a.packets}-packet pcap per case, {a.order} session per packet, "
           "replayed by net_pcap infinite_rx; output to net_null. lnsd: control lcore 0, one worker "
           f"on lcore 1, --duration {a.duration:g} --warmup {a.warmup:g}; testpmd: io forwarding on "
-          f"lcore 1, mean of {a.testpmd_measure} one-second samples after {a.testpmd_warmup} s.",
+          f"lcore 1, TX-packets growth of the null port over {a.testpmd_measure} s after {a.testpmd_warmup} s of warm-up.",
           "Gbit/s: lnsd forwarded packets/s x mean input frame size x 8 (no FCS/preamble).", "",
           "| case | sessions | frame B | testpmd Mpps | lnsd Mpps | ratio | lnsd Gbit/s | drops |",
           "|---|---:|---:|---:|---:|---:|---:|---|"]

@@ -10,6 +10,11 @@
 # has something to install.
 set -euo pipefail
 
+case "${1:-}" in
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "install_deps: unknown option $1" >&2; exit 2 ;;
+esac
+
 PACKAGES=(
     build-essential cmake pkg-config
     libdpdk-dev dpdk dpdk-dev
