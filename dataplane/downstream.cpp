@@ -96,6 +96,37 @@ uint32_t lookup_v6_shorter(WorkerCtx *ctx, const V6Key &k64) {
     return kInvalidIndex;
 }
 
+// IPv4 destinations: the sub4 front first (verified against the session's
+// address), then one bulk rte_hash lookup for the rest.
+void lookup_v4(WorkerCtx *ctx, const DownPkt *dp, const void **k4, const uint8_t *i4, unsigned n4,
+               uint32_t *idx) {
+    const FrontTable &front = ctx->tables->sub4_front();
+    const FrontBucket *b[kMaxBurst];
+    for (unsigned j = 0; j < n4; j++) {
+        b[j] = front.bucket(dp[i4[j]].key4);
+        rte_prefetch0(b[j]);
+    }
+    const void *keys[kMaxBurst];
+    uint8_t pos[kMaxBurst];
+    unsigned nmiss = 0;
+    for (unsigned j = 0; j < n4; j++) {
+        const uint32_t key = dp[i4[j]].key4;
+        const uint32_t s = FrontTable::find(b[j], key);
+        if (s != FrontTable::kMiss && ctx->sessions[s].sub_ipv4_be == key) {
+            idx[i4[j]] = s;
+            continue;
+        }
+        keys[nmiss] = k4[j];
+        pos[nmiss++] = i4[j];
+    }
+    if (nmiss == 0) return;
+    uint64_t hits = 0;
+    void *data[kMaxBurst];
+    rte_hash_lookup_bulk_data(ctx->sub4_hash, keys, nmiss, &hits, data);
+    for (unsigned j = 0; j < nmiss; j++)
+        idx[pos[j]] = (hits >> j & 1) ? uint32_t(uintptr_t(data[j])) : kInvalidIndex;
+}
+
 void forward_down(WorkerCtx *ctx, uint16_t pi, const DownPkt &d, uint32_t idx) {
     rte_mbuf *m = d.m;
     const DpSession &s = ctx->sessions[idx];
@@ -119,8 +150,9 @@ void forward_down(WorkerCtx *ctx, uint16_t pi, const DownPkt &d, uint32_t idx) {
             return punt(ctx, m, Punt::too_big, pi, pi, idx, limit);
         }
     }
-    rte_pktmbuf_adj(m, kEtherHdrLen);
-    rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - d.ip_len));
+    m->data_off = uint16_t(m->data_off + kEtherHdrLen);  // one segment (classification)
+    m->data_len = d.ip_len;
+    m->pkt_len = d.ip_len;
     const uint16_t proto = d.v6 ? kPppIpv6 : kPppIpv4;
     if (s.framing.sequencing && s.owner_worker != ctx->index) {
         MbufMeta *md = meta(m);
@@ -144,10 +176,10 @@ void process_downstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint
     uint8_t i4[kMaxBurst], i6[kMaxBurst];  // positions in dp[]
     unsigned n4 = 0, n6 = 0, k = 0;
     PortCounters &pc = ctx->c.port[pi];
+    pc.rx_packets += n;
     for (uint16_t i = 0; i < n; i++) {
         if (i + 4 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
         rte_mbuf *m = pkts[i];
-        pc.rx_packets++;
         pc.rx_bytes += rte_pktmbuf_pkt_len(m);
         if (!ensure_linear(m)) {
             drop(ctx, m, Drop::multi_segment);
@@ -167,11 +199,7 @@ void process_downstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint
     uint32_t idx[kMaxBurst];
     void *data[kMaxBurst];
     uint64_t hits = 0;
-    if (n4) {
-        rte_hash_lookup_bulk_data(ctx->sub4_hash, k4, n4, &hits, data);
-        for (unsigned j = 0; j < n4; j++)
-            idx[i4[j]] = (hits >> j & 1) ? uint32_t(uintptr_t(data[j])) : kInvalidIndex;
-    }
+    if (n4) lookup_v4(ctx, dp, k4, i4, n4, idx);
     if (n6) {
         hits = 0;
         if (ctx->tables->v6_len_mask() & 1) rte_hash_lookup_bulk_data(ctx->sub6_hash, k6, n6, &hits, data);

@@ -6,6 +6,7 @@
 // for a session with sequencing, since it advances the session's data Ns.
 #pragma once
 
+#include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 
@@ -22,7 +23,7 @@ inline constexpr size_t kOuterIpUdpLen = 20 + kUdpHdrLen;
 inline void send_to_lac(WorkerCtx *ctx, rte_mbuf *m, const DpSession &s, uint64_t w,
                         uint16_t in_port) {
     const uint16_t out = s.access_port;
-    write_ether(rte_pktmbuf_mtod(m, uint8_t *), w, ctx->ports[out].mac, kEtherTypeIpv4);
+    write_ether_fast(rte_pktmbuf_mtod(m, uint8_t *), w, ctx->ports[out].eth_tail4);
     if (!(w & kNeighborValid)) {
         punt(ctx, m, Punt::neighbor_miss, in_port, out, s.lac_nh);
         return;
@@ -67,33 +68,43 @@ inline void encap_to_lac(WorkerCtx *ctx, rte_mbuf *m, uint32_t idx, uint16_t pro
     uint8_t *p = reinterpret_cast<uint8_t *>(
         rte_pktmbuf_prepend(m, uint16_t(kEtherHdrLen + kOuterIpUdpLen + tun_len)));
     if (!p) return drop(ctx, m, Drop::no_headroom);
-    const uint16_t ns = s.framing.sequencing ? ctx->tx_ns[idx]++ : 0;
-    write_l2tp_ppp_header(p + kEtherHdrLen + kOuterIpUdpLen, s.framing, s.remote_tunnel_id,
-                          s.remote_session_id, ns, protocol, payload_len);
-    const size_t udp_len = kUdpHdrLen + tun_len + payload_len;
-    uint8_t *udp = p + kEtherHdrLen + 20;
-    store_be16(udp, kL2tpPort);
-    std::memcpy(udp + 2, &s.lac_port_be, 2);
-    store_be16(udp + 4, uint16_t(udp_len));
-    store_be16(udp + 6, 0);  // RFC 2661 §8.1: UDP checksum optional; 0 = none
-    uint8_t *ip = p + kEtherHdrLen;
-    ip[0] = 0x45;
-    ip[1] = 0;
-    store_be16(ip + 2, uint16_t(20 + udp_len));
-    store_be16(ip + 4, ctx->ip_id);
+    uint8_t *tun = p + kEtherHdrLen + kOuterIpUdpLen;
+    if (s.flags & kSessPlainFraming) {
+        // 00 02 | tunnel | session | FF 03 | protocol: one 8-byte and one 2-byte store.
+        const uint64_t w0 = uint64_t(0x0200) | uint64_t(rte_cpu_to_be_16(s.remote_tunnel_id)) << 16 |
+                            uint64_t(rte_cpu_to_be_16(s.remote_session_id)) << 32 | uint64_t(0x03ff) << 48;
+        std::memcpy(tun, &w0, 8);
+        store_be16(tun + 8, protocol);
+    } else {
+        const uint16_t ns = s.framing.sequencing ? ctx->tx_ns[idx]++ : 0;
+        write_l2tp_ppp_header(tun, s.framing, s.remote_tunnel_id, s.remote_session_id, ns, protocol,
+                              payload_len);
+    }
+    const uint32_t udp_len = uint32_t(kUdpHdrLen + tun_len + payload_len);
+    const uint32_t ip_len = 20 + udp_len;
+    const uint16_t id = ctx->ip_id;
     ctx->ip_id = uint16_t(ctx->ip_id + ctx->n_workers);
-    store_be16(ip + 6, 0);
-    ip[8] = 64;
-    ip[9] = kIpProtoUdp;
-    store_be16(ip + 10, 0);
-    std::memcpy(ip + 12, &s.lns_ip_be, 4);
-    std::memcpy(ip + 16, &s.lac_ip_be, 4);
-    auto *iph = reinterpret_cast<rte_ipv4_hdr *>(ip);
-    iph->hdr_checksum = rte_ipv4_cksum(iph);
+    uint32_t sum = s.ip_csum_base + ip_len + id;
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum += sum >> 16;
+    // IPv4: 45 00 len | id 00 00 (no DF) | 40 11 csum | src | dst; UDP: 1701 port len 0 (RFC 2661
+    // §8.1: the UDP checksum is optional).
+    uint8_t *ip = p + kEtherHdrLen;
+    const uint64_t h0 = uint64_t(0x0045) | uint64_t(rte_cpu_to_be_16(uint16_t(ip_len))) << 16 |
+                        uint64_t(rte_cpu_to_be_16(id)) << 32;
+    const uint64_t h1 = uint64_t(0x1140) | uint64_t(rte_cpu_to_be_16(uint16_t(~sum))) << 16 |
+                        uint64_t(s.lns_ip_be) << 32;
+    const uint64_t h2 = uint64_t(s.lac_ip_be) | uint64_t(rte_cpu_to_be_16(kL2tpPort)) << 32 |
+                        uint64_t(s.lac_port_be) << 48;
+    const uint32_t h3 = uint32_t(rte_cpu_to_be_16(uint16_t(udp_len)));
+    std::memcpy(ip, &h0, 8);
+    std::memcpy(ip + 8, &h1, 8);
+    std::memcpy(ip + 16, &h2, 8);
+    std::memcpy(ip + 24, &h3, 4);
     ctx->c.down_packets++;
     ctx->c.down_bytes += payload_len;
     const uint64_t w = ctx->neighbors[s.lac_nh].word.load(std::memory_order_acquire);
-    if (20 + udp_len > ctx->ports[s.access_port].mtu)
+    if (ip_len > ctx->ports[s.access_port].mtu)
         fragment_to_lac(ctx, m, s, w, in_port);
     else
         send_to_lac(ctx, m, s, w, in_port);

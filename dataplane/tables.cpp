@@ -179,6 +179,13 @@ void fill_record(DpSession &r, const SessionSpec &s) {
     r.framing = s.framing;
     r.owner_worker = s.owner_worker;
     r.mru = s.mru;
+    const L2tpTxFraming &f = s.framing;
+    if (!f.sequencing && !f.length && !f.offset && !f.acfc && !f.pfc) r.flags |= kSessPlainFraming;
+    // Version/IHL/TOS, TTL 64/UDP, source and destination: what every outer
+    // header of this session shares (RFC 1071 sum, folded per packet with the
+    // total length and identification).
+    r.ip_csum_base = 0x4500 + 0x4011 + (s.lns_ip >> 16) + (s.lns_ip & 0xffff) + (s.lac_ip >> 16) +
+                     (s.lac_ip & 0xffff);
     r.encap_len = uint8_t(l2tp_data_header_size(s.framing) + ppp_header_size(s.framing, kPppIpv4));
     // Outer IPv4 + UDP + L2TP + PPP must fit the path MTU unfragmented.
     const int room = int(s.path_mtu) - 20 - int(kUdpHdrLen) - r.encap_len;

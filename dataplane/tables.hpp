@@ -40,6 +40,7 @@ inline constexpr uint32_t kInvalidIndex = UINT32_MAX;
 enum SessionFlags : uint8_t {
     kSessHasIpv4 = 1 << 0,
     kSessHasIpv6 = 1 << 1,
+    kSessPlainFraming = 1 << 2,  // no S, L, O; FF 03 and 2-byte protocol: the encap fast path
 };
 
 // What a worker needs of a session, in one cache line.  Multi-byte fields that go
@@ -63,6 +64,7 @@ struct alignas(64) DpSession {
     uint8_t flags;
     uint8_t owner_worker;  // the only worker that writes tx_ns of this session
     uint8_t encap_len;     // bytes of L2TP + PPP header for an IPv4/IPv6 payload
+    uint32_t ip_csum_base;  // one's-complement sum of the outer IPv4 header's constant words
 };
 static_assert(sizeof(DpSession) == 64);
 

@@ -340,10 +340,11 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
         punt(ctx, m, Punt::ppp_control, pi, pi, idx);
         return;
     }
-    // Strip the outer headers, keeping room for the new Ethernet header.
-    const size_t strip = size_t(ip - data) - kEtherHdrLen;
-    rte_pktmbuf_adj(m, uint16_t(strip));
-    rte_pktmbuf_trim(m, uint16_t(rte_pktmbuf_pkt_len(m) - (kEtherHdrLen + ip_len)));
+    // Strip the outer headers, keeping room for the new Ethernet header (the
+    // frame is one segment: classification made sure of it).
+    m->data_off = uint16_t(m->data_off + (ip - data) - kEtherHdrLen);
+    m->data_len = uint16_t(kEtherHdrLen + ip_len);
+    m->pkt_len = uint32_t(kEtherHdrLen + ip_len);
     const uint16_t out = ctx->core_port;
     const uint64_t w = nh == kResolve ? 0 : ctx->neighbors[nh].word.load(std::memory_order_acquire);
     const PortRuntime &op = ctx->ports[out];
@@ -366,7 +367,12 @@ void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16
     const PortRuntime &port = ctx->ports[pi];
     uint64_t bytes = 0;
     for (uint16_t i = 0; i < n; i++) {
-        if (i + 4 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+        if (i + 4 < n) {
+            // Both lines of the headers: the inner packet starts past byte 48.
+            const uint8_t *ahead = rte_pktmbuf_mtod(pkts[i + 4], const uint8_t *);
+            rte_prefetch0(ahead);
+            rte_prefetch0(ahead + 64);
+        }
         rte_mbuf *m = pkts[i];
         bytes += rte_pktmbuf_pkt_len(m);
         const bool hw_csum = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;

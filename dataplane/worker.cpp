@@ -63,7 +63,12 @@ int worker_main(WorkerCtx *ctx) {
         }
         got += drain_inbox(ctx);
         ctx->c.loops++;
-        if (got) ctx->c.busy_loops++;
+        if (got) {
+            // Send what this iteration produced now: mbufs go back to the pool
+            // while still in cache (what testpmd's io forwarding does per burst).
+            ctx->c.busy_loops++;
+            tx_flush_all(ctx);
+        }
         const uint64_t now = rte_rdtsc();
         if (now >= ctx->next_drain_tsc) housekeeping(ctx, now);
         if (ctx->death_row.cnt) rte_ip_frag_free_death_row(&ctx->death_row, 3);

@@ -4,6 +4,7 @@
 // Pure functions over bytes; never read past `len`.  Thread: any.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -56,7 +57,9 @@ inline uint16_t csum_update16(uint16_t hc, uint16_t old_v, uint16_t new_v) {
 
 // True when the IPv4 header at `p` (`ihl` bytes, a multiple of 4) checksums to
 // zero.  Sums 32-bit words in host order into 64 bits: the one's-complement sum
-// is independent of byte order (RFC 1071 §2(B)), so a correct header folds to 0xffff.
+// is independent of byte order (RFC 1071 §2(B)), so a correct header folds to
+// 0xffff.  Folding is congruence modulo 0xffff (2^16 = 1 mod 0xffff), so "folds
+// to 0xffff" is "a non-zero multiple of 0xffff": one multiply instead of folds.
 inline bool ipv4_header_checksum_ok(const uint8_t *p, size_t ihl) {
     uint64_t sum = 0;
     uint32_t w0, w1, w2, w3, w4;  // the 20-byte base header, unrolled
@@ -71,11 +74,7 @@ inline bool ipv4_header_checksum_ok(const uint8_t *p, size_t ihl) {
         std::memcpy(&w, p + i, 4);
         sum += w;
     }
-    sum = (sum & 0xffffffff) + (sum >> 32);
-    sum = (sum & 0xffffffff) + (sum >> 32);
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    return sum == 0xffff;
+    return sum != 0 && sum % 0xffff == 0;
 }
 
 enum class Ipv4Status : uint8_t { ok, truncated, bad_header, bad_checksum };
@@ -107,11 +106,17 @@ inline Ipv4Status parse_ipv4(const uint8_t *p, size_t len, bool skip_checksum, I
 
 // Decrements the TTL of the IPv4 header at `p` and updates its checksum.
 // Returns false (packet untouched) when the TTL is <= 1 and must expire.
+// The checksum update adds 0x0100 (the TTL is the high byte of its word) with
+// end-around carry, as RFC 1141 and Linux's ip_decrease_ttl do.
 inline bool ipv4_decrement_ttl(uint8_t *p) {
     if (p[8] <= 1) return false;
-    const uint16_t old_w = load_be16(p + 8);
+    uint16_t c;
+    std::memcpy(&c, p + 10, 2);  // as stored (network order)
+    uint32_t check = c;
+    check += std::endian::native == std::endian::little ? 0x0001 : 0x0100;  // htons(0x0100)
+    c = uint16_t(check + (check >= 0xffff));
+    std::memcpy(p + 10, &c, 2);
     p[8]--;
-    store_be16(p + 10, csum_update16(load_be16(p + 10), old_w, load_be16(p + 8)));
     return true;
 }
 
