@@ -187,7 +187,8 @@ TEST_F(DataplaneTables, SessionWithoutAddresses) {
     std::string err;
     const uint32_t idx = t->install_session(spec(1, 1), &err);
     ASSERT_NE(idx, kInvalidIndex) << err;
-    EXPECT_EQ(t->sessions()[idx].flags, 0);
+    EXPECT_EQ(t->sessions()[idx].flags & (kSessHasIpv4 | kSessHasIpv6), 0);
+    EXPECT_TRUE(t->sessions()[idx].flags & kSessPlainFraming);  // default framing
     EXPECT_EQ(rte_hash_count(t->sub4_hash()), 0);
     EXPECT_EQ(rte_hash_count(t->sub6_hash()), 0);
     EXPECT_EQ(t->v6_len_mask(), 0u);
