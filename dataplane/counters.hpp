@@ -37,7 +37,7 @@ struct PortCounters {
     uint64_t rx_packets = 0;
     uint64_t rx_bytes = 0;
     uint64_t tx_packets = 0;
-    uint64_t tx_bytes = 0;
+    uint64_t tx_bytes = 0;  // filled from the PMD's statistics in snapshots
 };
 
 struct alignas(64) WorkerCounters {

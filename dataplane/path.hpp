@@ -22,9 +22,7 @@ inline void tx_flush(WorkerCtx *ctx, uint16_t pi) {
     TxBuffer &b = ctx->tx[pi];
     if (b.n == 0) return;
     const uint16_t sent = rte_eth_tx_burst(ctx->ports[pi].port_id, uint16_t(ctx->index), b.pkts, b.n);
-    PortCounters &pc = ctx->c.port[pi];
-    for (uint16_t i = 0; i < sent; i++) pc.tx_bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
-    pc.tx_packets += sent;
+    ctx->c.port[pi].tx_packets += sent;  // bytes come from the PMD's counters (stats.cpp)
     if (sent < b.n) {
         ctx->c.drops[size_t(Drop::tx_full)] += b.n - sent;
         rte_pktmbuf_free_bulk(b.pkts + sent, b.n - sent);

@@ -28,7 +28,6 @@ void add_worker(Snapshot &s, const WorkerCounters &c, size_t n_ports) {
         s.ports[p].c.rx_packets += read_counter(c.port[p].rx_packets);
         s.ports[p].c.rx_bytes += read_counter(c.port[p].rx_bytes);
         s.ports[p].c.tx_packets += read_counter(c.port[p].tx_packets);
-        s.ports[p].c.tx_bytes += read_counter(c.port[p].tx_bytes);
     }
     s.up_packets += read_counter(c.up_packets);
     s.up_bytes += read_counter(c.up_bytes);
@@ -56,6 +55,7 @@ Snapshot take_snapshot(const Runtime &rt) {
         if (rte_eth_stats_get(rt.ports[p].port_id, &es) == 0) {
             s.ports[p].rx_missed = es.imissed + es.rx_nombuf;
             s.ports[p].tx_errors = es.oerrors;
+            s.ports[p].c.tx_bytes = es.obytes;  // workers count TX packets, the PMD bytes
         }
     }
     for (const WorkerCtx *w : rt.workers) {

@@ -316,7 +316,12 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
     uint16_t proto;
     size_t hl;
     const size_t ppp_len = size_t(u.ppp_end - u.ppp_off);
-    switch (parse_ppp_header(data + u.ppp_off, ppp_len, &proto, &hl)) {
+    uint32_t ppp_word = 0;
+    if (ppp_len >= 4) std::memcpy(&ppp_word, data + u.ppp_off, 4);
+    if (ppp_word == rte_cpu_to_be_32(0xff030021)) {  // the usual: FF 03, IPv4
+        proto = kPppIpv4;
+        hl = 4;
+    } else switch (parse_ppp_header(data + u.ppp_off, ppp_len, &proto, &hl)) {
         case PppStatus::ok: break;
         case PppStatus::truncated: return drop(ctx, m, Drop::ppp_truncated);
         case PppStatus::bad_protocol: return drop(ctx, m, Drop::ppp_bad_protocol);
