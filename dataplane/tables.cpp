@@ -2,6 +2,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_errno.h>
+#include <rte_lcore.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
@@ -52,7 +53,16 @@ size_t hash_footprint(uint32_t entries, uint32_t key_len) {
 
 }  // namespace
 
+namespace {
+size_t heap_allocated(int socket) {
+    rte_malloc_socket_stats st{};
+    if (rte_malloc_get_socket_stats(socket, &st) != 0) return 0;
+    return st.heap_allocsz_bytes;
+}
+}  // namespace
+
 std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) {
+    const size_t heap_before = heap_allocated(p.socket_id);
     std::unique_ptr<Tables> t(new Tables());
     t->max_sessions_ = p.max_sessions;
     t->max_neighbors_ = p.max_neighbors;
@@ -77,9 +87,10 @@ std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) 
         "lns_neigh", sizeof(NeighborSlot) * size_t(p.max_neighbors), 64, p.socket_id));
     t->free_list_ = static_cast<uint32_t *>(
         rte_malloc("lns_free", sizeof(uint32_t) * size_t(p.max_sessions), 0));
-    // Fronts: one bucket of eight slots per two sessions (load 25%: a full
-    // bucket, which sends a key to the rte_hash alone, is rare).
-    const uint32_t fb = std::max<uint32_t>(64, rte_align32pow2(std::max<uint32_t>(p.max_sessions / 2, 1)));
+    // Fronts: one bucket of eight slots per four sessions (load 50%: about 0.5% of
+    // keys find their bucket full and are served by the rte_hash alone), 16 bytes
+    // per session each.
+    const uint32_t fb = std::max<uint32_t>(64, rte_align32pow2(std::max<uint32_t>(p.max_sessions / 4, 1)));
     t->front_mem_ = static_cast<FrontBucket *>(
         rte_zmalloc_socket("lns_front", sizeof(FrontBucket) * size_t(fb) * 2, 64, p.socket_id));
     if (t->front_mem_) {
@@ -91,6 +102,9 @@ std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) 
                "tables.max_sessions)";
         return nullptr;
     }
+    // What the tables really hold, measured on the DPDK heap (hash internals
+    // included: buckets, key store, free-slot rings).
+    t->heap_bytes_ = heap_allocated(p.socket_id) - heap_before;
     // Hand out low indices first: index i is at the top of the stack.
     for (uint32_t i = 0; i < p.max_sessions; i++) t->free_list_[i] = p.max_sessions - 1 - i;
     t->free_count_ = p.max_sessions;
@@ -117,14 +131,18 @@ bool Tables::attach_rcu(rte_rcu_qsbr *qsv, std::string *err) {
     rte_rcu_qsbr_dq_parameters dp{};
     dp.name = name.c_str();
     dp.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE;  // the control core is the only writer
-    dp.size = max_sessions_;
+    // Room for the deletions of one grace period, not for every session: a full
+    // queue reclaims, and at worst remove_session waits for the readers.
+    dp.size = std::min<uint32_t>(max_sessions_, 16384);
     dp.esize = sizeof(Deferred);
     dp.trigger_reclaim_limit = 64;
     dp.max_reclaim_size = 1024;
     dp.free_fn = &Tables::free_deferred;
     dp.p = this;
     dp.v = qsv;
+    const size_t heap_before = heap_allocated(rte_socket_id());
     dq_ = rte_rcu_qsbr_dq_create(&dp);
+    if (heap_bytes_) heap_bytes_ += heap_allocated(rte_socket_id()) - heap_before;
     if (!dq_) {
         *err = std::string("rte_rcu_qsbr_dq_create: ") + rte_strerror(rte_errno);
         return false;
@@ -314,6 +332,7 @@ bool Tables::add_onlink6(const uint8_t ip[16], uint32_t nh) {
 void Tables::clear_neighbor(uint32_t nh) { neighbors_[nh].word.store(0, std::memory_order_release); }
 
 size_t Tables::memory_bytes() const {
+    if (heap_bytes_) return heap_bytes_;
     return hash_bytes_ + session_front_.bytes() + sub4_front_.bytes() + size_t(max_sessions_) * (sizeof(DpSession) + sizeof(uint16_t) + 4) +
            size_t(max_neighbors_) * sizeof(NeighborSlot);
 }

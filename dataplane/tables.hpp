@@ -190,6 +190,7 @@ private:
     rte_rcu_qsbr_dq *dq_ = nullptr;
     rte_rcu_qsbr *qsv_ = nullptr;
     size_t hash_bytes_ = 0;
+    size_t heap_bytes_ = 0;
     uint64_t front_overflow_ = 0;
 };
 
