@@ -141,7 +141,7 @@ def parse_port_stats(text):
     return snaps
 
 
-def testpmd(pcap, prefix, logdir, warmup=3, measure=10, mbufs=None, memory_mb=None):
+def testpmd(pcap, prefix, logdir, warmup=3, measure=10, mbufs=None, memory_mb=None, huge_dir=None):
     """io forwarding net_pcap(infinite_rx) -> net_null, forwarding core lcore 1.
 
     testpmd runs interactively (commands on stdin): `start`, then after `warmup` s and
@@ -153,7 +153,8 @@ def testpmd(pcap, prefix, logdir, warmup=3, measure=10, mbufs=None, memory_mb=No
     npk, _ = pcap_stats(pcap)
     mbufs = mbufs or lnsd_config.mbufs_for(npk)
     memory_mb = memory_mb or max(2048, lnsd_config.memory_for(mbufs, 0))
-    cmd = ["dpdk-testpmd", "--no-huge", "-m", memory_mb, "--no-pci", "--file-prefix", prefix,
+    mem_args = ["--huge-dir", huge_dir] if huge_dir else ["--no-huge"]
+    cmd = ["dpdk-testpmd", *mem_args, "-m", memory_mb, "--no-pci", "--file-prefix", prefix,
            "-l", "0,1", "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1",
            "--vdev", "net_null0,no-rx=1", "--", "-i", "--forward-mode=io", "--nb-cores=1",
            "--no-mlockall", f"--total-num-mbufs={mbufs}"]

@@ -29,7 +29,7 @@ def ints(s):
     return [int(x) for x in s.split(",") if x]
 
 
-def case_config(work, sessions, direction, pcap, prefix, npk):
+def case_config(work, sessions, direction, pcap, prefix, npk, huge_dir=None):
     pdev = f"net_pcap0,rx_pcap={pcap},infinite_rx=1"
     ndev = "net_null0,no-rx=1"
     mbufs = lnsd_config.mbufs_for(npk)
@@ -37,7 +37,8 @@ def case_config(work, sessions, direction, pcap, prefix, npk):
         sessions=sessions, per_tunnel=100 if sessions <= 10000 else 1000, framing="plain",
         access_dev=pdev if direction == "up" else ndev,
         core_dev=pdev if direction == "down" else ndev,
-        file_prefix=prefix, mbufs=mbufs, memory_mb=lnsd_config.memory_for(mbufs, sessions))
+        file_prefix=prefix, mbufs=mbufs, memory_mb=lnsd_config.memory_for(mbufs, sessions),
+        huge_dir=huge_dir)
     path = os.path.join(work, f"{prefix}.yaml")
     with open(path, "w") as f:
         f.write(text)
@@ -59,6 +60,8 @@ def main():
     ap.add_argument("--no-testpmd", action="store_true", help="skip the testpmd baseline")
     ap.add_argument("--quiet-wait", type=float, default=120,
                     help="before each measurement, wait up to this many seconds for an idle machine")
+    ap.add_argument("--huge-dir", help="use hugepages from this hugetlbfs mount (default: --no-huge); "
+                    "reserve them first, see perf/README.md")
     ap.add_argument("--work-dir", help="keep pcaps, configs and logs here (default: temp dir)")
     a = ap.parse_args()
 
@@ -75,7 +78,7 @@ def main():
                 name = f"{direction} {inner}B {perflib.label(sessions)}"
                 prefix = f"perf-{pid}-{direction}-{inner}-{sessions}"
                 pcap = os.path.join(work, f"{prefix}.pcap")
-                cfg = case_config(work, sessions, direction, pcap, prefix, a.packets)
+                cfg = case_config(work, sessions, direction, pcap, prefix, a.packets, a.huge_dir)
                 perflib.pktgen(build, cfg, pcap, direction, inner, a.packets, a.order)
                 npk, mean_len = perflib.pcap_stats(pcap)
                 tp = None
@@ -84,7 +87,7 @@ def main():
                     busy.append(perflib.wait_quiet(a.quiet_wait))
                     try:
                         tp, _ = perflib.testpmd(pcap, prefix + "-tp", work, a.testpmd_warmup,
-                                                a.testpmd_measure)
+                                                a.testpmd_measure, huge_dir=a.huge_dir)
                     except RuntimeError as e:
                         notes.append(f"{name}: testpmd: {e}")
                 res, mpps, gbps, drops = None, None, None, {}
@@ -107,6 +110,7 @@ def main():
 
     md = ["## Pipeline: lnsd vs dpdk-testpmd io forwarding", "",
           f"Machine: {perflib.machine_info()}", "",
+          f"Memory: {'2 MB hugepages (' + a.huge_dir + ')' if a.huge_dir else '--no-huge (4 KB pages)'}", "",
           f"Load average at start: {load_start}; at end: {perflib.loadavg()}", "",
           f"Traffic: lns-pktgen, {a.packets}-packet pcap per case, {a.order} session per packet, "
           "replayed by net_pcap infinite_rx; output to net_null. lnsd: control lcore 0, one worker "
@@ -125,7 +129,7 @@ def main():
     text = "\n".join(md)
     print()
     print(text)
-    perflib.write_fragment("pipeline.md", text)
+    perflib.write_fragment("pipeline-huge.md" if a.huge_dir else "pipeline.md", text)
     ok = all(r[3] for r in rows)
     return 0 if ok else 1
 

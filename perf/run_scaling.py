@@ -35,6 +35,8 @@ def main():
                     help="also run the testpmd io-forwarding baseline on the largest pcap")
     ap.add_argument("--quiet-wait", type=float, default=120,
                     help="before each measurement, wait up to this many seconds for an idle machine")
+    ap.add_argument("--huge-dir", help="use hugepages from this hugetlbfs mount (default: --no-huge); "
+                    "reserve them first, see perf/README.md")
     ap.add_argument("--work-dir")
     a = ap.parse_args()
 
@@ -54,7 +56,8 @@ def main():
         text = lnsd_config.make_config(
             sessions=sessions, per_tunnel=100 if sessions <= 10000 else 1000, framing="plain",
             access_dev=f"net_pcap0,rx_pcap={pcap},infinite_rx=1", core_dev="net_null0,no-rx=1",
-            file_prefix=prefix, mbufs=mbufs, memory_mb=lnsd_config.memory_for(mbufs, sessions))
+            file_prefix=prefix, mbufs=mbufs, memory_mb=lnsd_config.memory_for(mbufs, sessions),
+            huge_dir=a.huge_dir)
         cfg = os.path.join(work, f"{prefix}.yaml")
         with open(cfg, "w") as f:
             f.write(text)
@@ -65,7 +68,7 @@ def main():
             if busy > 0.10:
                 notes.append(f"testpmd: machine was {busy:.0%} busy before the measurement")
             try:
-                tp, _ = perflib.testpmd(pcap, prefix + "-tp", work)
+                tp, _ = perflib.testpmd(pcap, prefix + "-tp", work, huge_dir=a.huge_dir)
             except RuntimeError as e:
                 notes.append(f"testpmd: {e}")
         mpps, bps_sess, drops, mem = None, None, {}, None
@@ -94,6 +97,7 @@ def main():
     base = rows[0][1] if rows and rows[0][1] else None
     md = ["## Scaling: upstream, 64-byte inner, random session per packet", "",
           f"Machine: {perflib.machine_info()}", "",
+          f"Memory: {'2 MB hugepages (' + a.huge_dir + ')' if a.huge_dir else '--no-huge (4 KB pages)'}", "",
           f"Load average at start: {load_start}; at end: {perflib.loadavg()}", "",
           f"Traffic: lns-pktgen, {a.packets}-packet pcap per case (uniformly random session ids), "
           "net_pcap infinite_rx on the access port, net_null core port; lnsd control lcore 0, one "
@@ -120,7 +124,7 @@ def main():
     text = "\n".join(md)
     print()
     print(text)
-    perflib.write_fragment("scaling.md", text)
+    perflib.write_fragment("scaling-huge.md" if a.huge_dir else "scaling.md", text)
     return 0 if all(r[1] for r in rows) else 1
 
 
