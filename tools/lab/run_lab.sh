@@ -86,7 +86,7 @@ DOWN=$WORK/downstream.pcap
 CFG=$WORK/lab.yaml
 JSON=$WORK/stats.json
 
-echo "== lab: $SESSIONS sessions ($PER_TUNNEL per tunnel, mixed framing), inner $INNER B, $ORDER order, ${DURATION}s + ${WARMUP}s warm-up"
+echo "== lab: $SESSIONS sessions ($PER_TUNNEL per tunnel, mixed framing), inner $INNER B, $ORDER order; lnsd runs ${DURATION} s, rates exclude the first ${WARMUP} s"
 run $PY "$ROOT/tools/lab/lnsd_config.py" --sessions "$SESSIONS" --per-tunnel "$PER_TUNNEL" \
     --framing mixed --file-prefix "$PREFIX" --pcap-packets $((2 * PACKETS)) \
     --access-dev "net_pcap0,rx_pcap=$UP,infinite_rx=1" \
