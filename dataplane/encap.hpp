@@ -64,7 +64,11 @@ inline void encap_to_lac(WorkerCtx *ctx, rte_mbuf *m, uint32_t idx, uint16_t pro
                          uint16_t in_port) {
     const DpSession &s = ctx->sessions[idx];
     const size_t payload_len = rte_pktmbuf_pkt_len(m);
-    const size_t tun_len = l2tp_data_header_size(s.framing) + ppp_header_size(s.framing, protocol);
+    // L2TP + PPP header length: precomputed for IP payloads (0x21 and 0x57 both
+    // compress under PFC), computed for anything else.
+    const size_t tun_len = (protocol == kPppIpv4 || protocol == kPppIpv6)
+                               ? s.encap_len
+                               : l2tp_data_header_size(s.framing) + ppp_header_size(s.framing, protocol);
     uint8_t *p = reinterpret_cast<uint8_t *>(
         rte_pktmbuf_prepend(m, uint16_t(kEtherHdrLen + kOuterIpUdpLen + tun_len)));
     if (!p) return drop(ctx, m, Drop::no_headroom);
