@@ -98,21 +98,19 @@ uint32_t lookup_v6_shorter(WorkerCtx *ctx, const V6Key &k64) {
 
 // IPv4 destinations: the sub4 front first (verified against the session's
 // address), then one bulk rte_hash lookup for the rest.
-void lookup_v4(WorkerCtx *ctx, const DownPkt *dp, const void **k4, const uint8_t *i4, unsigned n4,
-               uint32_t *idx) {
-    const FrontTable &front = ctx->tables->sub4_front();
-    const FrontBucket *b[kMaxBurst];
-    for (unsigned j = 0; j < n4; j++) {
-        b[j] = front.bucket(dp[i4[j]].key4);
-        rte_prefetch0(b[j]);
-    }
+// `b` holds each key's front bucket, already prefetched; each session record
+// is prefetched as soon as its index is known.
+void lookup_v4(WorkerCtx *ctx, const DownPkt *dp, const void **k4, const FrontBucket *const *b,
+               const uint8_t *i4, unsigned n4, uint32_t *idx) {
     const void *keys[kMaxBurst];
     uint8_t pos[kMaxBurst];
     unsigned nmiss = 0;
     for (unsigned j = 0; j < n4; j++) {
         const uint32_t key = dp[i4[j]].key4;
         const uint32_t s = FrontTable::find(b[j], key);
-        if (s != FrontTable::kMiss && ctx->sessions[s].sub_ipv4_be == key) {
+        if (s != FrontTable::kMiss) {
+            // Verified when forwarding (the slot may have been reused under us).
+            rte_prefetch0(&ctx->sessions[s]);
             idx[i4[j]] = s;
             continue;
         }
@@ -123,8 +121,10 @@ void lookup_v4(WorkerCtx *ctx, const DownPkt *dp, const void **k4, const uint8_t
     uint64_t hits = 0;
     void *data[kMaxBurst];
     rte_hash_lookup_bulk_data(ctx->sub4_hash, keys, nmiss, &hits, data);
-    for (unsigned j = 0; j < nmiss; j++)
+    for (unsigned j = 0; j < nmiss; j++) {
         idx[pos[j]] = (hits >> j & 1) ? uint32_t(uintptr_t(data[j])) : kInvalidIndex;
+        if (hits >> j & 1) rte_prefetch0(&ctx->sessions[idx[pos[j]]]);
+    }
 }
 
 void forward_down(WorkerCtx *ctx, uint16_t pi, const DownPkt &d, uint32_t idx) {
@@ -174,6 +174,8 @@ void process_downstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint
     DownPkt dp[kMaxBurst];
     const void *k4[kMaxBurst], *k6[kMaxBurst];
     uint8_t i4[kMaxBurst], i6[kMaxBurst];  // positions in dp[]
+    const FrontBucket *b4[kMaxBurst];
+    const FrontTable &front = ctx->tables->sub4_front();
     unsigned n4 = 0, n6 = 0, k = 0;
     PortCounters &pc = ctx->c.port[pi];
     pc.rx_packets += n;
@@ -191,6 +193,9 @@ void process_downstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint
             i6[n6++] = uint8_t(k);
         } else {
             k4[n4] = &dp[k].key4;
+            // Start fetching the front bucket while the burst is classified.
+            b4[n4] = front.bucket(dp[k].key4);
+            rte_prefetch0(b4[n4]);
             i4[n4++] = uint8_t(k);
         }
         k++;
@@ -199,7 +204,7 @@ void process_downstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint
     uint32_t idx[kMaxBurst];
     void *data[kMaxBurst];
     uint64_t hits = 0;
-    if (n4) lookup_v4(ctx, dp, k4, i4, n4, idx);
+    if (n4) lookup_v4(ctx, dp, k4, b4, i4, n4, idx);
     if (n6) {
         hits = 0;
         if (ctx->tables->v6_len_mask() & 1) rte_hash_lookup_bulk_data(ctx->sub6_hash, k6, n6, &hits, data);
@@ -207,14 +212,20 @@ void process_downstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint
             idx[i6[j]] = (hits >> j & 1) ? uint32_t(uintptr_t(data[j]))
                                          : lookup_v6_shorter(ctx, dp[i6[j]].key6);
     }
-    for (unsigned j = 0; j < k; j++)
-        if (idx[j] != kInvalidIndex) rte_prefetch0(&ctx->sessions[idx[j]]);
+    for (unsigned j = 0; j < n6; j++)
+        if (idx[i6[j]] != kInvalidIndex) rte_prefetch0(&ctx->sessions[idx[i6[j]]]);
     for (unsigned j = 0; j < k; j++) {
-        if (idx[j] == kInvalidIndex) {
+        uint32_t s = idx[j];
+        if (s != kInvalidIndex && !dp[j].v6 && ctx->sessions[s].sub_ipv4_be != dp[j].key4) {
+            void *d;  // a front slot reused under us: ask the hash
+            s = rte_hash_lookup_data(ctx->sub4_hash, &dp[j].key4, &d) >= 0 ? uint32_t(uintptr_t(d))
+                                                                          : kInvalidIndex;
+        }
+        if (s == kInvalidIndex) {
             drop(ctx, dp[j].m, Drop::down_no_subscriber);
             continue;
         }
-        forward_down(ctx, pi, dp[j], idx[j]);
+        forward_down(ctx, pi, dp[j], s);
     }
 }
 

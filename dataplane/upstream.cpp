@@ -176,20 +176,20 @@ inline bool classify_fast(const PortRuntime &port, rte_mbuf *m, bool csum_checke
 
 // Session indices for a burst of keys: the direct-mapped front first, then one
 // bulk rte_hash lookup for the keys it did not hold.
-void lookup_sessions(WorkerCtx *ctx, const UpPkt *up, unsigned k, uint32_t *idx) {
-    const FrontTable &front = ctx->tables->session_front();
-    const FrontBucket *b[kMaxBurst];
-    for (unsigned j = 0; j < k; j++) {
-        b[j] = front.bucket(up[j].key);
-        rte_prefetch0(b[j]);
-    }
+// Prefetches each session record as soon as its index is known.  `b` holds the
+// (already prefetched) front bucket of each key.
+void lookup_sessions(WorkerCtx *ctx, const UpPkt *up, const FrontBucket *const *b, unsigned k,
+                     uint32_t *idx) {
     const void *keys[kMaxBurst];
     hash_sig_t sigs[kMaxBurst];
     uint8_t pos[kMaxBurst];
     unsigned nmiss = 0;
     for (unsigned j = 0; j < k; j++) {
         idx[j] = FrontTable::find(b[j], up[j].key);
-        if (idx[j] != FrontTable::kMiss) continue;
+        if (idx[j] != FrontTable::kMiss) {
+            rte_prefetch0(&ctx->sessions[idx[j]]);
+            continue;
+        }
         keys[nmiss] = &up[j].key;
         sigs[nmiss] = Tables::session_sig(up[j].key);
         pos[nmiss++] = uint8_t(j);
@@ -198,8 +198,10 @@ void lookup_sessions(WorkerCtx *ctx, const UpPkt *up, unsigned k, uint32_t *idx)
     uint64_t hits = 0;
     void *data[kMaxBurst];
     rte_hash_lookup_with_hash_bulk_data(ctx->session_hash, keys, sigs, nmiss, &hits, data);
-    for (unsigned i = 0; i < nmiss; i++)
+    for (unsigned i = 0; i < nmiss; i++) {
         idx[pos[i]] = (hits >> i & 1) ? uint32_t(uintptr_t(data[i])) : kInvalidIndex;
+        if (hits >> i & 1) rte_prefetch0(&ctx->sessions[idx[pos[i]]]);
+    }
 }
 
 uint32_t lookup_one(WorkerCtx *ctx, uint32_t key) {
@@ -368,6 +370,8 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
 void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n) {
     UpPkt up[kMaxBurst];
     uint32_t idx[kMaxBurst];
+    const FrontBucket *front_bucket[kMaxBurst];
+    const FrontTable &front = ctx->tables->session_front();
     unsigned k = 0;
     const PortRuntime &port = ctx->ports[pi];
     uint64_t bytes = 0;
@@ -381,23 +385,21 @@ void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16
         rte_mbuf *m = pkts[i];
         bytes += rte_pktmbuf_pkt_len(m);
         const bool hw_csum = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-        if (classify_fast(port, m, hw_csum, &up[k])) {
+        if (classify_fast(port, m, hw_csum, &up[k]) ||
+            (ensure_linear(m) ? classify_access(ctx, pi, m, &up[k]) == Verdict::lookup
+                              : (drop(ctx, m, Drop::multi_segment), false))) {
+            // Start fetching the key's front bucket now: it has the rest of the
+            // burst's classification to arrive.
+            front_bucket[k] = front.bucket(up[k].key);
+            rte_prefetch0(front_bucket[k]);
             k++;
-            continue;
         }
-        if (!ensure_linear(m)) {
-            drop(ctx, m, Drop::multi_segment);
-            continue;
-        }
-        if (classify_access(ctx, pi, m, &up[k]) == Verdict::lookup) k++;
     }
     PortCounters &pc = ctx->c.port[pi];
     pc.rx_packets += n;
     pc.rx_bytes += bytes;
     if (k == 0) return;
-    lookup_sessions(ctx, up, k, idx);
-    for (unsigned j = 0; j < k; j++)
-        if (idx[j] != kInvalidIndex) rte_prefetch0(&ctx->sessions[idx[j]]);
+    lookup_sessions(ctx, up, front_bucket, k, idx);
     for (unsigned j = 0; j < k; j++) {
         uint32_t s = idx[j];
         if (s != kInvalidIndex && !session_matches(ctx->sessions[s], up[j].key))
