@@ -6,6 +6,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+#include <yaml-cpp/yaml.h>
 
 #include "config/parse.hpp"
 
@@ -35,13 +40,39 @@ std::optional<std::string> read_file(const std::string &path) {
     return text;
 }
 
+// Counts documents, remembering where the second one starts.  yaml-cpp 0.7's
+// LoadAll never returns on some malformed flow collections (it keeps producing
+// empty documents: found by fuzz_config), so documents are counted with a bound.
+class DocumentCounter : public YAML::EventHandler {
+public:
+    int count = 0;
+    YAML::Mark second;
+    void OnDocumentStart(const YAML::Mark &m) override {
+        if (++count == 2) second = m;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark &, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t, const std::string &) override {}
+    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
 void load_into(const std::string &yaml, detail::Parsed &p, detail::Diagnostics &diag) {
-    std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
-    if (docs.size() > 1) {
-        diag.error_at(docs[1].Mark(), "(document)",
+    std::istringstream in(yaml);
+    YAML::Parser parser(in);
+    DocumentCounter docs;
+    while (docs.count < 2 && parser.HandleNextDocument(docs)) {
+    }
+    if (docs.count > 1) {
+        diag.error_at(docs.second, "(document)",
                       "only one YAML document is allowed; remove the second '---'");
     }
-    YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+    YAML::Node root = YAML::Load(yaml);  // the first document only
     detail::parse_document(root, p, diag);
     detail::validate_topology(p, diag);
     detail::validate_sessions(p, diag);

@@ -278,6 +278,13 @@ TEST(ConfigLoad, SyntaxErrorReportsItsLine) {
     EXPECT_EQ(r.errors[0].rfind("t.yaml:3:", 0), 0u) << r.errors[0];
 }
 
+// Found by fuzz_config: yaml-cpp 0.7's LoadAll never returns on this input.
+TEST(ConfigLoad, MalformedFlowCollectionTerminates) {
+    const LoadResult r = load(", role: access}]\nworkers: [{lcore: 1, rx: [{port: a, prkers: [{x: 1}]}]\n");
+    EXPECT_FALSE(r.config.has_value());
+    EXPECT_FALSE(r.errors.empty());
+}
+
 TEST(ConfigLoad, NotAConfiguration) {
     for (const char *yaml : {"", "# only a comment\n", "42\n", "[1, 2]\n", "\"text\"\n",
                              "a: &x 1\nb: *y\n", "{{{{", "\t\x01\x02", "ports: !!binary x\n"}) {
@@ -289,7 +296,7 @@ TEST(ConfigLoad, NotAConfiguration) {
     LoadResult r = load("ports: []\nworkers: []\n---\nports: []\n");
     ASSERT_FALSE(r.errors.empty());
     EXPECT_EQ(r.errors.back(),
-              "t.yaml:4:1: (document): only one YAML document is allowed; remove the second '---'");
+              "t.yaml:3:1: (document): only one YAML document is allowed; remove the second '---'");
     r = load("");
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_EQ(r.errors[0],
