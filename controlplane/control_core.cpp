@@ -210,15 +210,21 @@ bool ControlCore::to_inbox(unsigned worker, rte_mbuf *m) {
     return true;
 }
 
-void ControlCore::send_frame(uint16_t port, const uint8_t *frame, size_t len) {
+rte_mbuf *ControlCore::copy_to_mbuf(const uint8_t *bytes, size_t len) {
     rte_mbuf *m = rte_pktmbuf_alloc(rt_.pool);
     char *p = m ? rte_pktmbuf_append(m, uint16_t(len)) : nullptr;
     if (!p) {
         c_.mbuf_alloc_failed++;
         if (m) rte_pktmbuf_free(m);
-        return;
+        return nullptr;
     }
-    std::memcpy(p, frame, len);
+    std::memcpy(p, bytes, len);
+    return m;
+}
+
+void ControlCore::send_frame(uint16_t port, const uint8_t *frame, size_t len) {
+    rte_mbuf *m = copy_to_mbuf(frame, len);
+    if (!m) return;
     dp::MbufMeta *md = dp::meta(m);
     md->kind = uint8_t(dp::InboxKind::frame);
     md->out_port = port;
@@ -226,14 +232,8 @@ void ControlCore::send_frame(uint16_t port, const uint8_t *frame, size_t len) {
 }
 
 void ControlCore::send_into_session(uint32_t session, uint16_t proto, const uint8_t *ip, size_t len) {
-    rte_mbuf *m = rte_pktmbuf_alloc(rt_.pool);
-    char *p = m ? rte_pktmbuf_append(m, uint16_t(len)) : nullptr;
-    if (!p) {
-        c_.mbuf_alloc_failed++;
-        if (m) rte_pktmbuf_free(m);
-        return;
-    }
-    std::memcpy(p, ip, len);
+    rte_mbuf *m = copy_to_mbuf(ip, len);
+    if (!m) return;
     dp::MbufMeta *md = dp::meta(m);
     md->kind = uint8_t(dp::InboxKind::session_ip);
     md->index = session;

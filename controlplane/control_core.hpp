@@ -100,6 +100,7 @@ private:
     void send_frame(uint16_t port, const uint8_t *frame, size_t len);
     void send_into_session(uint32_t session, uint16_t ppp_protocol, const uint8_t *ip, size_t len);
     bool to_inbox(unsigned worker, rte_mbuf *m);
+    rte_mbuf *copy_to_mbuf(const uint8_t *bytes, size_t len);  // null (counted) when out of mbufs
 
     dp::Runtime &rt_;
     dp::NeighborDirectory dir_;

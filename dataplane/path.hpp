@@ -65,13 +65,6 @@ inline void write_ether_fast(uint8_t *p, uint64_t dst_word, uint64_t tail) {
     std::memcpy(p + 6, &tail, 8);
 }
 
-// Writes an Ethernet header at the start of the frame.
-inline void write_ether(uint8_t *p, uint64_t dst_word, const uint8_t *src, uint16_t type) {
-    for (int i = 0; i < 6; i++) p[i] = uint8_t(dst_word >> (8 * i));
-    std::memcpy(p + 6, src, 6);
-    p[12] = uint8_t(type >> 8);
-    p[13] = uint8_t(type);
-}
 
 // Makes the frame a single segment; false when it cannot.
 inline bool ensure_linear(rte_mbuf *m) {
