@@ -77,7 +77,7 @@ def framing_yaml(f):
 
 def make_config(*, sessions, access_dev, core_dev, per_tunnel=100, framing="mixed",
                 file_prefix="lnsd-lab", memory_mb=2048, mbufs=131071, access_rx=True,
-                core_rx=True, burst=32, huge_dir=None):
+                core_rx=True, burst=64, huge_dir=None):
     """huge_dir: use hugepages from this hugetlbfs mount instead of --no-huge."""
     variants = MIXED if framing == "mixed" else PLAIN
     blocks = split_blocks(sessions, per_tunnel, variants)
