@@ -60,7 +60,7 @@ inline void fragment_to_lac(WorkerCtx *ctx, rte_mbuf *m, const DpSession &s, uin
 
 // Encapsulates the IP packet in `m` (data at the IP header, exactly the packet)
 // for session `idx` and sends it.  `protocol` is the PPP protocol.  Consumes `m`.
-inline void encap_to_lac(WorkerCtx *ctx, rte_mbuf *m, uint32_t idx, uint16_t protocol,
+__attribute__((always_inline)) inline void encap_to_lac(WorkerCtx *ctx, rte_mbuf *m, uint32_t idx, uint16_t protocol,
                          uint16_t in_port) {
     const DpSession &s = ctx->sessions[idx];
     const size_t payload_len = rte_pktmbuf_pkt_len(m);
