@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <vector>
 
@@ -206,4 +207,18 @@ BENCHMARK(BM_Downstream)->Args({1000, 64})->Args({65536, 64})->Args({1 << 20, 64
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char **argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    Bench &b = bench();  // started by the first case; release it and the EAL's runtime files
+    b.cc.reset();
+    dp::close_ports(*b.rt);
+    b.rt.reset();
+    const std::string runtime_dir = rte_eal_get_runtime_dir();  // per-pid prefix: ours alone
+    rte_eal_cleanup();
+    std::error_code ec;
+    std::filesystem::remove_all(runtime_dir, ec);
+    return 0;
+}
