@@ -41,28 +41,23 @@ rte_hash *make_hash(const std::string &name, uint32_t entries, uint32_t key_len,
     return h;
 }
 
-// Rough footprint of an rte_hash with `entries` keys of `key_len` bytes: key store
-// (16-byte aligned slots holding a data pointer and the key) plus main and
-// extendable buckets (8 entries of 64 bytes each).
-size_t hash_footprint(uint32_t entries, uint32_t key_len) {
-    size_t n = entries < 64 ? 64 : entries;
-    size_t slot = (8 + key_len + 15) / 16 * 16;
-    size_t buckets = rte_align32pow2(uint32_t(n)) / 8;
-    return (n + 1) * slot + 2 * buckets * 64;
-}
 
 }  // namespace
 
 namespace {
-size_t heap_allocated(int socket) {
-    rte_malloc_socket_stats st{};
-    if (rte_malloc_get_socket_stats(socket, &st) != 0) return 0;
-    return st.heap_allocsz_bytes;
+// Bytes allocated on every socket's heap (tables may be placed with SOCKET_ID_ANY).
+size_t heap_allocated() {
+    size_t total = 0;
+    for (unsigned i = 0; i < rte_socket_count(); i++) {
+        rte_malloc_socket_stats st{};
+        if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0) total += st.heap_allocsz_bytes;
+    }
+    return total;
 }
 }  // namespace
 
 std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) {
-    const size_t heap_before = heap_allocated(p.socket_id);
+    const size_t heap_before = heap_allocated();
     std::unique_ptr<Tables> t(new Tables());
     t->max_sessions_ = p.max_sessions;
     t->max_neighbors_ = p.max_neighbors;
@@ -76,8 +71,6 @@ std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) 
     if (!t->onlink4_hash_) return nullptr;
     t->onlink6_hash_ = make_hash(p.name + "_onl6", p.max_neighbors, 16, p.socket_id, err);
     if (!t->onlink6_hash_) return nullptr;
-    t->hash_bytes_ = hash_footprint(p.max_sessions, 4) * 2 +
-                     hash_footprint(p.max_sessions, sizeof(V6Key));
 
     t->sessions_ = static_cast<DpSession *>(rte_zmalloc_socket(
         "lns_sessions", sizeof(DpSession) * size_t(p.max_sessions), 64, p.socket_id));
@@ -104,7 +97,7 @@ std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) 
     }
     // What the tables really hold, measured on the DPDK heap (hash internals
     // included: buckets, key store, free-slot rings).
-    t->heap_bytes_ = heap_allocated(p.socket_id) - heap_before;
+    t->heap_bytes_ = heap_allocated() - heap_before;
     // Hand out low indices first: index i is at the top of the stack.
     for (uint32_t i = 0; i < p.max_sessions; i++) t->free_list_[i] = p.max_sessions - 1 - i;
     t->free_count_ = p.max_sessions;
@@ -140,9 +133,9 @@ bool Tables::attach_rcu(rte_rcu_qsbr *qsv, std::string *err) {
     dp.free_fn = &Tables::free_deferred;
     dp.p = this;
     dp.v = qsv;
-    const size_t heap_before = heap_allocated(rte_socket_id());
+    const size_t heap_before = heap_allocated();
     dq_ = rte_rcu_qsbr_dq_create(&dp);
-    if (heap_bytes_) heap_bytes_ += heap_allocated(rte_socket_id()) - heap_before;
+    if (heap_bytes_) heap_bytes_ += heap_allocated() - heap_before;
     if (!dq_) {
         *err = std::string("rte_rcu_qsbr_dq_create: ") + rte_strerror(rte_errno);
         return false;
@@ -331,10 +324,6 @@ bool Tables::add_onlink6(const uint8_t ip[16], uint32_t nh) {
 
 void Tables::clear_neighbor(uint32_t nh) { neighbors_[nh].word.store(0, std::memory_order_release); }
 
-size_t Tables::memory_bytes() const {
-    if (heap_bytes_) return heap_bytes_;
-    return hash_bytes_ + session_front_.bytes() + sub4_front_.bytes() + size_t(max_sessions_) * (sizeof(DpSession) + sizeof(uint16_t) + 4) +
-           size_t(max_neighbors_) * sizeof(NeighborSlot);
-}
+size_t Tables::memory_bytes() const { return heap_bytes_; }
 
 }  // namespace lns::dp

@@ -153,7 +153,8 @@ public:
     // Bit (64 - len) set when some subscriber prefix has that length.
     uint64_t v6_len_mask() const { return v6_len_mask_.load(std::memory_order_acquire); }
 
-    // Memory held by the tables, for the bytes-per-session report.
+    // Memory the tables took from the DPDK heap (measured at creation, rte_hash
+    // internals and the RCU defer queue included), for the bytes-per-session report.
     size_t memory_bytes() const;
 
     static uint32_t session_key(uint16_t tunnel, uint16_t session) {
@@ -189,7 +190,6 @@ private:
     std::atomic<uint64_t> v6_len_mask_{0};
     rte_rcu_qsbr_dq *dq_ = nullptr;
     rte_rcu_qsbr *qsv_ = nullptr;
-    size_t hash_bytes_ = 0;
     size_t heap_bytes_ = 0;
     uint64_t front_overflow_ = 0;
 };

@@ -11,7 +11,6 @@ import re
 import shlex
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
 import lnsd_config  # noqa: E402  (tools/lab/lnsd_config.py)
+from pcap_stats import pcap_stats  # noqa: E402,F401  (tools/lab/pcap_stats.py)
 
 _children = []
 COMMANDS = []  # every command line run, for the report
@@ -95,22 +95,6 @@ def find_build_dir(arg):
         if d and os.access(os.path.join(d, "lnsd"), os.X_OK):
             return os.path.abspath(d)
     raise SystemExit(f"no lnsd build found (tried {arg or 'build-perf, build'}); pass --build-dir")
-
-
-def pcap_stats(path):
-    """(packets, mean frame bytes) of a pcap written by lns-pktgen."""
-    n = total = 0
-    with open(path, "rb") as f:
-        f.read(24)
-        while True:
-            h = f.read(16)
-            if len(h) < 16:
-                break
-            incl = struct.unpack("<IIII", h)[2]
-            f.seek(incl, 1)
-            n += 1
-            total += incl
-    return n, (total / n if n else 0.0)
 
 
 def pktgen(build, config, out, direction, inner, count, order, seed=1):

@@ -13,8 +13,10 @@ import argparse
 import json
 import os
 import re
-import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcap_stats import pcap_stats  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -31,18 +33,7 @@ def descriptions(def_file, macro):
 
 
 def mean_frame(path):
-    n = total = 0
-    with open(path, "rb") as f:
-        f.read(24)
-        while True:
-            h = f.read(16)
-            if len(h) < 16:
-                break
-            incl = struct.unpack("<IIII", h)[2]
-            f.seek(incl, 1)
-            n += 1
-            total += incl
-    return total / n if n else 0.0
+    return pcap_stats(path)[1]
 
 
 def rate(v, unit):
