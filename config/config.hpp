@@ -122,6 +122,44 @@ struct ArpConfig {
     uint32_t pending_packets = 16;  // per unresolved neighbour
 };
 
+// L2TP control channel timers and windows (RFC 2661 §5.8), per peer or default.
+struct L2tpChannel {
+    uint16_t receive_window = 16;          // ours, advertised (1..1024)
+    uint32_t retransmit_initial_ms = 1000; // first retransmission
+    uint32_t retransmit_cap_ms = 8000;     // back-off cap (>= 8000 per RFC 2661 §5.8)
+    uint32_t max_retransmits = 5;          // then the tunnel is torn down
+    uint32_t ack_delay_ms = 100;           // ZLB ack when nothing piggybacks
+    bool slow_start = true;                // Appendix A
+    uint32_t hello_interval_s = 60;        // 0: no HELLO
+};
+
+// A LAC (or a group of LACs) allowed to open tunnels, with its own settings.
+struct L2tpPeer {
+    std::string name;
+    std::vector<Ipv4Prefix> sources;  // empty: any address
+    std::string host_name;            // empty: any; else must match the SCCRQ's Host Name
+    std::string secret;               // tunnel authentication and hidden AVPs
+    bool require_authentication = false;  // challenge the LAC (needs secret)
+    bool hide_avps = false;
+    uint32_t max_sessions = 0;        // per tunnel; 0: l2tp.max_sessions_per_tunnel
+    bool force_sequencing = false;    // data Ns on every session of this peer
+    L2tpChannel channel;
+};
+
+// The L2TP control plane (lnsd as LNS).
+struct L2tpConfig {
+    bool enabled = true;
+    std::string host_name = "lnsd";
+    uint32_t max_tunnels = 1024;
+    uint32_t max_sessions = 65536;             // in total (also bounded by tables.max_sessions)
+    uint32_t max_sessions_per_tunnel = 65535;
+    uint32_t call_setup_timeout_s = 30;
+    uint32_t id_quarantine_s = 60;
+    bool accept_unknown_peers = true;          // LACs matching no peer use `defaults`
+    L2tpPeer defaults;                         // name "default"; secret etc. for unknown peers
+    std::vector<L2tpPeer> peers;               // first match (sources, host_name) wins
+};
+
 struct EalConfig {
     bool no_huge = false;
     uint32_t memory_mb = 0;  // -m, 0: EAL default
@@ -146,6 +184,7 @@ struct Config {
     TableConfig tables;
     MtuConfig mtu;
     ArpConfig arp;
+    L2tpConfig l2tp;
 
     // First core port (upstream traffic leaves here); set by validation.
     uint16_t core_port = 0;

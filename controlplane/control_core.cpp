@@ -113,6 +113,7 @@ bool ControlCore::init(std::string *err) {
             }
         }
     }
+    init_l2tp();
     return true;
 }
 
@@ -181,6 +182,10 @@ unsigned ControlCore::poll(uint64_t now_ns) {
     }
     if (resolver_.next_deadline() <= now_ns)
         resolver_.on_timer(now_ns, [this](const net::NeighborEvent &ev) { on_neighbor_event(ev); });
+    if (l2tp_ && l2tp_->next_deadline() <= now_ns) {
+        l2tp_->on_timer(now_ns);
+        run_l2tp_actions();
+    }
     rt_.tables->reclaim();
     return handled;
 }
@@ -193,7 +198,10 @@ void ControlCore::handle_punt(rte_mbuf *m, uint64_t now) {
         case dp::Punt::neighbor_miss: return handle_neighbor_miss(m, now);
         case dp::Punt::ttl_expired: return handle_icmp_error(m, true);
         case dp::Punt::too_big: return handle_icmp_error(m, false);
-        case dp::Punt::l2tp_control: c_.unhandled_l2tp_control++; break;
+        case dp::Punt::l2tp_control:
+            if (l2tp_) return handle_l2tp(m);
+            c_.unhandled_l2tp_control++;
+            break;
         case dp::Punt::ppp_control: c_.unhandled_ppp_control++; break;
         case dp::Punt::ike: c_.unhandled_ike++; break;
         default: break;

@@ -7,13 +7,16 @@
 // (each has a TX queue on every port); packets for a session go to the session's
 // owner worker, which encapsulates them with the session's framing and Ns.
 //
-// Protocol engines arrive here in later work (L2TP control, PPP, AAA); for now
-// their punts are counted as unhandled and freed.
+// L2TP control messages go to the L2TP endpoint (controlplane/l2tp/), whose
+// established sessions are installed here (control_l2tp.cpp).  PPP and AAA arrive
+// in later work; until then their punts are counted as unhandled and freed.
 //
 // Thread: the main (control) lcore only.
 #pragma once
 
 #include <array>
+#include <memory>
+#include <span>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,9 +24,11 @@
 #include <utility>
 #include <vector>
 
+#include "controlplane/l2tp/endpoint.hpp"
 #include "controlplane/net/neighbor_resolver.hpp"
 #include "dataplane/neighbor_dir.hpp"
 #include "dataplane/runtime.hpp"
+#include "dataplane/stats.hpp"
 
 struct rte_mbuf;
 
@@ -53,7 +58,8 @@ struct ControlCounters {
     X(pending_queued) X(pending_flushed) X(pending_overflow) X(pending_dropped_failed)         \
     X(unhandled_l2tp_control) X(unhandled_ppp_control) X(unhandled_ike) X(unhandled_subscriber_nd)                       \
     X(inbox_full) X(mbuf_alloc_failed) X(sessions_installed) X(sessions_removed)              \
-    X(session_install_failed)
+    X(session_install_failed) X(l2tp_bad_frame) X(l2tp_tx_no_mac) X(l2tp_session_install_failed) \
+    X(l2tp_sessions_removed)
 #define LNS_CTL_FIELD(n) uint64_t n = 0;
     LNS_CTL_COUNTERS(LNS_CTL_FIELD)
 #undef LNS_CTL_FIELD
@@ -79,6 +85,17 @@ public:
     unsigned poll(uint64_t now_ns);
 
     const ControlCounters &counters() const { return c_; }
+    // The L2TP endpoint (null when l2tp.enabled is false).
+    l2tp::Endpoint *l2tp() { return l2tp_.get(); }
+    // StopCCN (shutting down) to every tunnel; call before stopping workers and
+    // keep polling briefly so the messages leave.
+    void shutdown_l2tp();
+    // Tunnels with control messages not yet acknowledged (after shutdown_l2tp: the
+    // StopCCNs still in flight).
+    size_t l2tp_unacked() const;
+    // L2TP endpoint counters and one row per tunnel, for stats output.
+    std::vector<std::pair<std::string, uint64_t>> l2tp_counter_list() const;
+    std::vector<dp::TunnelRow> tunnel_rows() const;
     std::vector<std::pair<std::string, uint64_t>> counter_list() const;
 
 private:
@@ -89,6 +106,11 @@ private:
     void handle_neighbor_miss(rte_mbuf *m, uint64_t now);
     uint32_t onlink_neighbor(rte_mbuf *m);
     void handle_icmp_error(rte_mbuf *m, bool ttl);
+    void init_l2tp();
+    void handle_l2tp(rte_mbuf *m);
+    void l2tp_send(const l2tp::Transport &t, std::span<const uint8_t> payload);
+    void l2tp_event(const l2tp::Event &ev);
+    void run_l2tp_actions();
     void learn(uint16_t port, uint32_t idx, const net::MacAddr &mac, uint64_t now);
     void on_neighbor_event(const net::NeighborEvent &ev);
     void send_neighbor_request(uint32_t idx, bool unicast);
@@ -110,6 +132,13 @@ private:
     unsigned next_worker_ = 0;
     unsigned next_owner_ = 0;
     uint64_t now_ = 0;
+
+    // L2TP (control_l2tp.cpp).
+    std::unique_ptr<l2tp::Xoshiro> l2tp_rng_;
+    std::unique_ptr<l2tp::Endpoint> l2tp_;
+    std::unordered_map<uint64_t, net::MacAddr> l2tp_mac_;     // (port, LAC ip) -> next hop MAC
+    std::unordered_map<uint32_t, uint32_t> l2tp_sessions_;    // (tunnel, session) -> table index
+    std::vector<std::pair<uint16_t, uint16_t>> l2tp_to_close_; // install failed: CDN after the event
 };
 
 }  // namespace lns::cp

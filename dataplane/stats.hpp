@@ -31,6 +31,16 @@ struct WorkerSnapshot {
     uint64_t busy_loops = 0;
 };
 
+// One L2TP tunnel as the control core reports it (filled by lnsd from the
+// L2TP endpoint; the data plane only formats it).
+struct TunnelRow {
+    uint16_t id = 0, peer_id = 0;
+    std::string state, peer, host_name, policy;  // peer: "ADDR:PORT"
+    uint64_t sessions = 0;
+    uint64_t msgs_in = 0, msgs_out = 0, retransmits = 0, duplicates = 0, out_of_order = 0;
+    uint64_t zlb_in = 0, zlb_out = 0, hellos = 0;
+};
+
 struct Snapshot {
     double t = 0;  // seconds since an arbitrary origin
     std::vector<PortSnapshot> ports;
@@ -40,6 +50,8 @@ struct Snapshot {
     uint64_t drops[kDropCount] = {};
     uint64_t punts[kPuntCount] = {};
     std::vector<std::pair<std::string, uint64_t>> control;  // control-core counters
+    std::vector<std::pair<std::string, uint64_t>> l2tp;     // L2TP endpoint counters
+    std::vector<TunnelRow> tunnels;
     uint32_t sessions = 0;
     uint32_t max_sessions = 0;
     uint64_t table_bytes = 0;

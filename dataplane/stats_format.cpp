@@ -80,6 +80,24 @@ std::string format_text(const Snapshot &e, const Snapshot &s) {
     appendf(o, "  control core:\n");
     for (const auto &[k, v] : e.control)
         if (v) appendf(o, "    %-24s %12" PRIu64 "\n", k.c_str(), v);
+    if (!e.l2tp.empty()) {
+        appendf(o, "  l2tp:\n");
+        for (const auto &[k, v] : e.l2tp)
+            if (v) appendf(o, "    %-24s %12" PRIu64 "\n", k.c_str(), v);
+        appendf(o, "  tunnels: %zu\n", e.tunnels.size());
+        const size_t shown = e.tunnels.size() < 50 ? e.tunnels.size() : 50;
+        if (shown)
+            appendf(o, "    %5s %5s %-15s %-21s %-16s %8s %8s %8s %6s %5s %5s\n", "id", "peer", "state",
+                    "lac", "host", "sessions", "msgs_in", "msgs_out", "rexmit", "dup", "ooo");
+        for (size_t i = 0; i < shown; i++) {
+            const TunnelRow &t = e.tunnels[i];
+            appendf(o, "    %5u %5u %-15s %-21s %-16.16s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6" PRIu64
+                       " %5" PRIu64 " %5" PRIu64 "\n",
+                    t.id, t.peer_id, t.state.c_str(), t.peer.c_str(), t.host_name.c_str(), t.sessions,
+                    t.msgs_in, t.msgs_out, t.retransmits, t.duplicates, t.out_of_order);
+        }
+        if (shown < e.tunnels.size()) appendf(o, "    ... %zu more (see --stats-json)\n", e.tunnels.size() - shown);
+    }
     return o;
 }
 
@@ -115,7 +133,23 @@ std::string format_json(const Snapshot &e, const Snapshot &s) {
     o += "},\n  \"control\": {";
     for (size_t i = 0; i < e.control.size(); i++)
         appendf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", e.control[i].first.c_str(), e.control[i].second);
-    o += "},\n  \"workers\": [";
+    o += "},\n  \"l2tp\": {";
+    for (size_t i = 0; i < e.l2tp.size(); i++)
+        appendf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", e.l2tp[i].first.c_str(), e.l2tp[i].second);
+    o += "},\n  \"tunnels\": [";
+    for (size_t i = 0; i < e.tunnels.size(); i++) {
+        const TunnelRow &t = e.tunnels[i];
+        appendf(o, "%s\n    {\"id\": %u, \"peer_id\": %u, \"state\": \"%s\", \"peer\": \"%s\", "
+                   "\"policy\": \"%s\", \"sessions\": %" PRIu64 ", \"msgs_in\": %" PRIu64
+                   ", \"msgs_out\": %" PRIu64 ", \"retransmits\": %" PRIu64 ", \"duplicates\": %" PRIu64
+                   ", \"out_of_order\": %" PRIu64 ", \"zlb_in\": %" PRIu64 ", \"zlb_out\": %" PRIu64
+                   ", \"hellos\": %" PRIu64 "}",
+                i ? "," : "", t.id, t.peer_id, t.state.c_str(), t.peer.c_str(), t.policy.c_str(),
+                t.sessions, t.msgs_in, t.msgs_out, t.retransmits, t.duplicates, t.out_of_order,
+                t.zlb_in, t.zlb_out, t.hellos);
+    }
+    o += e.tunnels.empty() ? "],\n" : "\n  ],\n";
+    o += "  \"workers\": [";
     for (size_t i = 0; i < e.workers.size(); i++)
         appendf(o, "%s{\"lcore\": %u, \"rx_packets\": %" PRIu64 ", \"loops\": %" PRIu64 ", \"busy_loops\": %" PRIu64 "}",
                 i ? ", " : "", e.workers[i].lcore, e.workers[i].rx_packets, e.workers[i].loops, e.workers[i].busy_loops);

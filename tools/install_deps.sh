@@ -23,6 +23,7 @@ PACKAGES=(
     python3 python3-scapy tshark
     iproute2 ethtool
     clang libclang-rt-14-dev
+    nettle-dev xl2tpd
 )
 # shellcheck disable=SC2206  # word splitting of the env list is intended
 PACKAGES+=("$@" ${LNS_EXTRA_DEPS:-})

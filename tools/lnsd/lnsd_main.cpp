@@ -98,6 +98,8 @@ uint64_t now_ns() {
 lns::dp::Snapshot snapshot(const lns::dp::Runtime &rt, const lns::cp::ControlCore &cc) {
     lns::dp::Snapshot s = lns::dp::take_snapshot(rt);
     s.control = cc.counter_list();
+    s.l2tp = cc.l2tp_counter_list();
+    s.tunnels = cc.tunnel_rows();
     return s;
 }
 
@@ -183,6 +185,12 @@ int main(int argc, char **argv) {
         std::signal(SIGUSR1, on_signal);
         lns::dp::Snapshot start = snapshot(*rt, *cc);
         run(*rt, *cc, o, &start);
+        // Graceful end: StopCCN (result 6) to every LAC, delivered while the
+        // workers still run; bounded so a dead peer cannot hold the exit.
+        cc->shutdown_l2tp();
+        for (const uint64_t until = now_ns() + 2000000000ull; cc->l2tp_unacked() && now_ns() < until;) {
+            if (!cc->poll(now_ns())) rte_delay_us_sleep(100);
+        }
         lns::dp::stop_workers(*rt);
         cc->poll(now_ns());  // free what is left in the punt rings
         const lns::dp::Snapshot end = snapshot(*rt, *cc);
