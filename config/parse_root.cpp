@@ -1,6 +1,6 @@
 // Top level of the document: its keys, the global scalars and the small
-// sections (eal, tables, mtu, arp).  Ports, workers, neighbours and sessions
-// have their own files.
+// sections (eal, tables, mtu, arp).  Ports, workers, neighbours, sessions and
+// l2tp have their own files.
 #include <string>
 
 #include "config/parse.hpp"
@@ -132,11 +132,11 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
         diag.error("", "the configuration is empty; at least 'ports' and 'workers' are required");
         return;
     }
-    MapReader r(
-        root, "",
-        {"eal", "control_lcore", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
-         "stats_interval_s", "ports", "workers", "neighbors", "tables", "mtu", "arp", "sessions"},
-        diag);
+    MapReader r(root, "",
+                {"eal", "control_lcore", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
+                 "stats_interval_s", "ports", "workers", "neighbors", "tables", "mtu", "arp",
+                 "sessions", "l2tp"},
+                diag);
     if (!r.ok()) return;
     r.require({"ports", "workers"});
     Config &c = p.config;
@@ -147,6 +147,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     parse_tables(section("tables"), c.tables, diag);
     parse_mtu(section("mtu"), c.mtu, diag);
     parse_arp(section("arp"), c.arp, diag);
+    parse_l2tp(section("l2tp"), p, diag);  // after tables
     if (auto n = r.get("ports")) parse_ports(*n, p, diag);
     if (auto n = r.get("workers")) parse_workers(*n, p, diag);
     parse_neighbors(section("neighbors"), p, diag);
