@@ -1,0 +1,395 @@
+// lns-lac-emu options: getopt_long into Options, with range checks.
+#include "tools/lac-emu/options.hpp"
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+namespace lns::lacemu {
+
+const char kUsage[] =
+    "usage: lns-lac-emu --lns ADDR[:PORT] [options]\n"
+    "Emulates a LAC: opens tunnels and sessions (L2TPv2, RFC 2661) against an LNS and\n"
+    "reports setup times, failures and result codes.  Exit status: 0 when every planned\n"
+    "tunnel and session came up, none dropped, and the teardown (if any) was acknowledged;\n"
+    "1 otherwise; 2 for bad arguments.\n"
+    "\n"
+    "Where:\n"
+    "  --lns ADDR[:PORT]          the LNS (port 1701 by default)\n"
+    "  --local ADDR[:PORT]        local address to bind [0.0.0.0:1701]\n"
+    "  --local-port PORT          local UDP port (0: any) [1701]\n"
+    "  --socket-buffer BYTES      socket send/receive buffers [16777216]\n"
+    "  --busy-poll                never sleep during setup and teardown (lower latency,\n"
+    "                             fewer context switches, one core at 100%)\n"
+    "What:\n"
+    "  -t, --tunnels N            tunnels to open, 1..65535 [1]\n"
+    "  -s, --sessions-per-tunnel S  sessions per tunnel, 0..65535 [1]\n"
+    "  --tunnel-rate R            SCCRQs per second (0: no limit) [0]\n"
+    "  --session-rate R           ICRQs per second over all tunnels, round robin over the\n"
+    "                             tunnels that are up (0: no limit) [0]\n"
+    "  --max-pending N            sessions being set up at once (0: no limit) [0]\n"
+    "  --hold SECONDS             keep everything up this long after setup [0]\n"
+    "  --teardown cdn|stopccn|none  cdn: CDN per session, then StopCCN per tunnel;\n"
+    "                             stopccn: StopCCN per tunnel; waits for the acks [stopccn]\n"
+    "  --teardown-rate R          CDNs per second (0: no limit) [0]\n"
+    "  --timeout SECONDS          bound on the whole run (0: none; protocol timers bound\n"
+    "                             it anyway) [0]\n"
+    "Tunnel:\n"
+    "  --host-name NAME           our Host Name AVP [lac-emu]\n"
+    "  --secret SECRET            tunnel secret (authentication, hidden AVPs)\n"
+    "  --require-auth             challenge the LNS (needs --secret)\n"
+    "  --hide-avps                hide the AVPs that may be hidden (needs --secret)\n"
+    "  --hello SECONDS            HELLO after this long without a message (0: off) [60]\n"
+    "  --window N                 our receive window, 1..1024 [16]\n"
+    "  --retransmit-initial-ms MS first retransmission timeout [1000]\n"
+    "  --retransmit-cap-ms MS     back-off cap [8000]\n"
+    "  --max-retransmits N        then the peer is dead [5]\n"
+    "  --ack-delay-ms MS          ZLB when nothing piggybacks the ack [100]\n"
+    "  --no-slow-start            full window at once\n"
+    "  --setup-timeout SECONDS    a tunnel or call not up in this time fails [30]\n"
+    "Calls:\n"
+    "  --calling-number PATTERN   Calling Number AVP, e.g. '0301{n}' [none]\n"
+    "  --called-number PATTERN    Called Number AVP [none]\n"
+    "                             (patterns: {n} session index, {t} tunnel index,\n"
+    "                             {s} index within the tunnel, {{ a literal '{')\n"
+    "  --sequencing               ask for Sequencing Required (ICCN)\n"
+    "  --proxy-lcp                send proxy LCP AVPs 26-28 (MRU, magic, auth option)\n"
+    "  --proxy-auth[=chap|pap]    send proxy authentication AVPs 29-33 [chap]\n"
+    "  --user PATTERN             proxy authentication name [user{n}@lac-emu.test]\n"
+    "  --password PASSWORD        used for the CHAP response / PAP [password]\n"
+    "  --answer-ocrq              accept outgoing calls (OCRQ) from the LNS\n"
+    "Output:\n"
+    "  --interval SECONDS         progress line (and --json rewrite) this often [0: off]\n"
+    "  --json FILE                write the JSON report (see lac_emu_main.cpp)\n"
+    "  --seed N                   random seed for ids and challenges [time-based]\n"
+    "  -q, --quiet                no progress lines or summary (JSON and exit status only)\n"
+    "  -h, --help                 this text\n";
+
+namespace {
+
+bool parse_u64(const char *s, uint64_t max, uint64_t &out) {
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long v = std::strtoull(s, &end, 0);
+    if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-') return false;
+    out = v;
+    return true;
+}
+
+bool parse_real(const char *s, double max, double &out) {
+    char *end = nullptr;
+    errno = 0;
+    const double v = std::strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !std::isfinite(v) || v < 0 || v > max)
+        return false;
+    out = v;
+    return true;
+}
+
+// ADDR or ADDR:PORT (IPv4).  `port` keeps its value when no port is given.
+bool parse_addr(const char *s, uint32_t &ip, uint16_t &port) {
+    std::string text(s);
+    const size_t colon = text.find(':');
+    if (colon != std::string::npos) {
+        uint64_t p;
+        if (!parse_u64(text.c_str() + colon + 1, 65535, p)) return false;
+        port = uint16_t(p);
+        text.resize(colon);
+    }
+    in_addr a{};
+    if (inet_pton(AF_INET, text.c_str(), &a) != 1) return false;
+    ip = ntohl(a.s_addr);
+    return true;
+}
+
+uint64_t time_seed() {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec)) ^
+           (uint64_t(getpid()) << 48);
+}
+
+enum : int {
+    kLns = 256,
+    kLocal,
+    kLocalPort,
+    kSockBuf,
+    kTunnelRate,
+    kSessionRate,
+    kMaxPending,
+    kHold,
+    kTeardown,
+    kTeardownRate,
+    kTimeout,
+    kHostName,
+    kSecret,
+    kRequireAuth,
+    kHideAvps,
+    kHello,
+    kWindow,
+    kRtxInitial,
+    kRtxCap,
+    kMaxRtx,
+    kAckDelay,
+    kNoSlowStart,
+    kSetupTimeout,
+    kCalling,
+    kCalled,
+    kSequencing,
+    kProxyLcp,
+    kProxyAuth,
+    kUser,
+    kPassword,
+    kAnswerOcrq,
+    kInterval,
+    kJson,
+    kSeed,
+    kBusyPoll,
+};
+
+const option kLongopts[] = {
+    {"lns", required_argument, nullptr, kLns},
+    {"local", required_argument, nullptr, kLocal},
+    {"local-port", required_argument, nullptr, kLocalPort},
+    {"socket-buffer", required_argument, nullptr, kSockBuf},
+    {"busy-poll", no_argument, nullptr, kBusyPoll},
+    {"tunnels", required_argument, nullptr, 't'},
+    {"sessions-per-tunnel", required_argument, nullptr, 's'},
+    {"tunnel-rate", required_argument, nullptr, kTunnelRate},
+    {"session-rate", required_argument, nullptr, kSessionRate},
+    {"max-pending", required_argument, nullptr, kMaxPending},
+    {"hold", required_argument, nullptr, kHold},
+    {"teardown", required_argument, nullptr, kTeardown},
+    {"teardown-rate", required_argument, nullptr, kTeardownRate},
+    {"timeout", required_argument, nullptr, kTimeout},
+    {"host-name", required_argument, nullptr, kHostName},
+    {"secret", required_argument, nullptr, kSecret},
+    {"require-auth", no_argument, nullptr, kRequireAuth},
+    {"hide-avps", no_argument, nullptr, kHideAvps},
+    {"hello", required_argument, nullptr, kHello},
+    {"window", required_argument, nullptr, kWindow},
+    {"retransmit-initial-ms", required_argument, nullptr, kRtxInitial},
+    {"retransmit-cap-ms", required_argument, nullptr, kRtxCap},
+    {"max-retransmits", required_argument, nullptr, kMaxRtx},
+    {"ack-delay-ms", required_argument, nullptr, kAckDelay},
+    {"no-slow-start", no_argument, nullptr, kNoSlowStart},
+    {"setup-timeout", required_argument, nullptr, kSetupTimeout},
+    {"calling-number", required_argument, nullptr, kCalling},
+    {"called-number", required_argument, nullptr, kCalled},
+    {"sequencing", no_argument, nullptr, kSequencing},
+    {"proxy-lcp", no_argument, nullptr, kProxyLcp},
+    {"proxy-auth", optional_argument, nullptr, kProxyAuth},
+    {"user", required_argument, nullptr, kUser},
+    {"password", required_argument, nullptr, kPassword},
+    {"answer-ocrq", no_argument, nullptr, kAnswerOcrq},
+    {"interval", required_argument, nullptr, kInterval},
+    {"json", required_argument, nullptr, kJson},
+    {"seed", required_argument, nullptr, kSeed},
+    {"quiet", no_argument, nullptr, 'q'},
+    {"help", no_argument, nullptr, 'h'},
+    {nullptr, 0, nullptr, 0},
+};
+
+constexpr double kMaxSeconds = 1e7;
+constexpr double kMaxRate = 1e9;
+
+// One option into `o`; false with `error` set when its value is bad.
+bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *error) {
+    EmuConfig &e = o.emu;
+    cp::l2tp::ReliableConfig &rc = e.peer.reliable;
+    uint64_t v = 0;
+    const auto bad = [&](const char *what) {
+        *error = std::string("bad ") + what + " '" + (arg ? arg : "") + "'";
+        return false;
+    };
+    switch (ch) {
+        case kLns:
+            if (!parse_addr(arg, e.lns_ip, e.lns_port) || e.lns_ip == 0 || e.lns_port == 0)
+                return bad("--lns (want an IPv4 address, optionally :PORT)");
+            have_lns = true;
+            return true;
+        case kLocal:
+            if (!parse_addr(arg, o.udp.local_ip, o.udp.local_port)) return bad("--local");
+            return true;
+        case kLocalPort:
+            if (!parse_u64(arg, 65535, v)) return bad("--local-port");
+            o.udp.local_port = uint16_t(v);
+            return true;
+        case kSockBuf:
+            if (!parse_u64(arg, 1u << 30, v)) return bad("--socket-buffer");
+            o.udp.socket_buffer = int(v);
+            return true;
+        case 't':
+            if (!parse_u64(arg, 65535, v) || v == 0) return bad("--tunnels (1..65535)");
+            e.tunnels = uint32_t(v);
+            return true;
+        case 's':
+            if (!parse_u64(arg, 65535, v)) return bad("--sessions-per-tunnel (0..65535)");
+            e.sessions_per_tunnel = uint32_t(v);
+            return true;
+        case kTunnelRate:
+            return parse_real(arg, kMaxRate, e.tunnel_rate) || bad("--tunnel-rate");
+        case kSessionRate:
+            return parse_real(arg, kMaxRate, e.session_rate) || bad("--session-rate");
+        case kTeardownRate:
+            return parse_real(arg, kMaxRate, e.teardown_rate) || bad("--teardown-rate");
+        case kMaxPending:
+            if (!parse_u64(arg, UINT32_MAX, v)) return bad("--max-pending");
+            e.max_pending = uint32_t(v);
+            return true;
+        case kHold:
+            return parse_real(arg, kMaxSeconds, e.hold_s) || bad("--hold");
+        case kTimeout:
+            return parse_real(arg, kMaxSeconds, e.timeout_s) || bad("--timeout");
+        case kInterval:
+            return parse_real(arg, kMaxSeconds, e.interval_s) || bad("--interval");
+        case kTeardown:
+            if (std::strcmp(arg, "cdn") == 0)
+                e.teardown = Teardown::cdn;
+            else if (std::strcmp(arg, "stopccn") == 0)
+                e.teardown = Teardown::stopccn;
+            else if (std::strcmp(arg, "none") == 0)
+                e.teardown = Teardown::none;
+            else
+                return bad("--teardown (cdn, stopccn or none)");
+            return true;
+        case kHostName:
+            if (!*arg || std::strlen(arg) > 255) return bad("--host-name");
+            e.endpoint.host_name = arg;
+            return true;
+        case kSecret:
+            e.peer.secret = arg;
+            return true;
+        case kRequireAuth:
+            e.peer.require_authentication = true;
+            return true;
+        case kHideAvps:
+            e.peer.hide_avps = true;
+            return true;
+        case kHello:
+            if (!parse_u64(arg, 86400, v)) return bad("--hello");
+            e.peer.hello_interval_s = uint32_t(v);
+            return true;
+        case kWindow:
+            if (!parse_u64(arg, 1024, v) || v == 0) return bad("--window (1..1024)");
+            rc.receive_window = uint16_t(v);
+            return true;
+        case kRtxInitial:
+            if (!parse_u64(arg, 3600000, v) || v == 0) return bad("--retransmit-initial-ms");
+            rc.retransmit_initial_ns = v * 1000000ull;
+            return true;
+        case kRtxCap:
+            if (!parse_u64(arg, 3600000, v) || v == 0) return bad("--retransmit-cap-ms");
+            rc.retransmit_cap_ns = v * 1000000ull;
+            return true;
+        case kMaxRtx:
+            if (!parse_u64(arg, 100, v)) return bad("--max-retransmits (0..100)");
+            rc.max_retransmits = unsigned(v);
+            return true;
+        case kAckDelay:
+            if (!parse_u64(arg, 60000, v)) return bad("--ack-delay-ms");
+            rc.ack_delay_ns = v * 1000000ull;
+            return true;
+        case kNoSlowStart:
+            rc.slow_start = false;
+            return true;
+        case kBusyPoll:
+            e.busy_poll = true;
+            return true;
+        case kSetupTimeout:
+            if (!parse_u64(arg, 86400, v) || v == 0) return bad("--setup-timeout");
+            e.endpoint.call_setup_timeout_s = uint32_t(v);
+            return true;
+        case kCalling:
+            return e.call.calling_number.parse(arg, error);
+        case kCalled:
+            return e.call.called_number.parse(arg, error);
+        case kUser:
+            return e.call.user.parse(arg, error);
+        case kPassword:
+            e.call.password = arg;
+            return true;
+        case kSequencing:
+            e.call.sequencing = true;
+            return true;
+        case kProxyLcp:
+            e.call.proxy_lcp = true;
+            return true;
+        case kProxyAuth:
+            if (!arg || std::strcmp(arg, "chap") == 0)
+                e.call.proxy_auth = ProxyAuth::chap;
+            else if (std::strcmp(arg, "pap") == 0)
+                e.call.proxy_auth = ProxyAuth::pap;
+            else
+                return bad("--proxy-auth (chap or pap)");
+            return true;
+        case kAnswerOcrq:
+            e.endpoint.accept_outgoing_calls = true;
+            return true;
+        case kJson:
+            o.json_path = arg;
+            return !o.json_path.empty() || bad("--json");
+        case kSeed:
+            if (!parse_u64(arg, UINT64_MAX, v)) return bad("--seed");
+            e.seed = v;
+            return true;
+        case 'q':
+            o.quiet = true;
+            return true;
+    }
+    *error = "unknown option (see --help)";
+    return false;
+}
+
+}  // namespace
+
+ParseResult parse_options(int argc, char **argv, Options &o, std::string *error) {
+    o.emu.endpoint.host_name = "lac-emu";
+    o.emu.endpoint.vendor_name = "lns-lac-emu";
+    o.emu.seed = time_seed();
+    std::string user_error;
+    o.emu.call.user.parse("user{n}@lac-emu.test", &user_error);
+    bool have_lns = false;
+    opterr = 0;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":t:s:qh", kLongopts, nullptr)) != -1) {
+        if (ch == 'h') return ParseResult::help;
+        if (ch == '?') {
+            *error = optopt ? std::string("unknown option -") + char(optopt)
+                            : std::string("unknown option ") + argv[optind - 1];
+            return ParseResult::error;
+        }
+        if (ch == ':') {
+            *error = std::string("option ") + argv[optind - 1] + " needs a value";
+            return ParseResult::error;
+        }
+        if (!apply(ch, optarg, o, have_lns, error)) return ParseResult::error;
+    }
+    if (optind != argc) {
+        *error = std::string("unexpected argument '") + argv[optind] + "'";
+        return ParseResult::error;
+    }
+    const EmuConfig &e = o.emu;
+    if (!have_lns) {
+        *error = "--lns ADDR[:PORT] is required";
+        return ParseResult::error;
+    }
+    if ((e.peer.require_authentication || e.peer.hide_avps) && e.peer.secret.empty()) {
+        *error = "--require-auth and --hide-avps need --secret";
+        return ParseResult::error;
+    }
+    if (e.peer.reliable.retransmit_cap_ns < e.peer.reliable.retransmit_initial_ns) {
+        *error = "--retransmit-cap-ms must be >= --retransmit-initial-ms";
+        return ParseResult::error;
+    }
+    return ParseResult::ok;
+}
+
+}  // namespace lns::lacemu

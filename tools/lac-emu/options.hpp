@@ -1,0 +1,28 @@
+// Command line of lns-lac-emu: parsed once into typed settings (EmuConfig for the
+// emulator, UdpLinkConfig for the transport).  The usage text is kUsage.
+//
+// Thread: main only.
+#pragma once
+
+#include <string>
+
+#include "tools/lac-emu/emulator.hpp"
+#include "tools/lac-emu/udp_link.hpp"
+
+namespace lns::lacemu {
+
+extern const char kUsage[];
+
+struct Options {
+    EmuConfig emu;
+    UdpLinkConfig udp;
+    std::string json_path;  // empty: no JSON
+    bool quiet = false;     // no progress lines, no human summary
+};
+
+enum class ParseResult { ok, help, error };
+
+// Fills `o` from argv; on error `error` says what is wrong (exit status 2).
+ParseResult parse_options(int argc, char **argv, Options &o, std::string *error);
+
+}  // namespace lns::lacemu

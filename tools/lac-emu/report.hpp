@@ -1,0 +1,88 @@
+// The LAC emulator's results as plain data (Report, filled by Emulator::report)
+// and their two renderings: a human summary and a JSON object (the format is
+// documented at the top of lac_emu_main.cpp).  Formatting only; no logic.
+//
+// Thread: any; plain data.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "controlplane/l2tp/endpoint.hpp"
+#include "tools/lac-emu/link.hpp"
+
+namespace lns::lacemu {
+
+// Setup-time distribution (nearest-rank percentiles), milliseconds.
+struct Percentiles {
+    uint64_t count = 0;
+    double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+// One row of the failure table: how many times something failed the same way.
+// kind: "tunnel" (setup), "session" (setup), "tunnel_drop" / "session_drop" (went
+// down after coming up, before our teardown), "teardown" (our CDN / StopCCN not
+// acknowledged).  reason: a DownReason name or one of the emulator's own
+// ("open_refused", "emulator_timeout", "interrupted", "unknown").
+struct FailureRow {
+    const char *kind;
+    const char *reason;
+    uint16_t result, error;
+    uint64_t count;
+};
+
+struct Report {
+    // What was asked.
+    std::string lns, local, link_kind;
+    uint32_t tunnels_planned = 0, sessions_per_tunnel = 0;
+    double tunnel_rate = 0, session_rate = 0, hold_s = 0;
+    const char *teardown_mode = "";
+    uint64_t seed = 0;
+
+    // Where the run is.
+    double elapsed_s = 0;
+    const char *phase = "";
+    bool finished = false;     // the run is over (final report)
+    bool timed_out = false;    // --timeout hit
+    bool interrupted = false;  // SIGINT / SIGTERM
+    bool success = false;      // everything planned came up (and teardown completed)
+
+    struct Tunnels {
+        uint64_t planned = 0, requested = 0, established = 0, failed = 0, dropped = 0, up_now = 0;
+        Percentiles setup;
+    } tunnels;
+    struct Sessions {
+        uint64_t planned = 0, requested = 0, established = 0, failed = 0, not_requested = 0,
+                 dropped = 0, up_now = 0, pending_now = 0, outgoing_answered = 0;
+        Percentiles setup;
+        double window_s = 0;  // first ICRQ to last session_up
+        double rate = 0;      // established / window_s
+    } sessions;
+    std::vector<FailureRow> failures;
+
+    struct Teardown {
+        const char *mode = "";
+        bool started = false, complete = false;
+        uint64_t cdn_sent = 0, cdn_acked = 0, stopccn_sent = 0, stopccn_acked = 0, unacked = 0;
+        double duration_s = 0;
+    } teardown;
+
+    cp::l2tp::ReliableCounters control{};  // summed over every tunnel we had
+    cp::l2tp::EndpointCounters endpoint{};
+    LinkCounters link{};
+    uint64_t data_in = 0, data_unknown = 0;  // L2TP data messages received (PPP layer later)
+    double cpu_user_s = 0, cpu_sys_s = 0;
+};
+
+// Multi-line summary for people.
+void print_human(const Report &r, FILE *out);
+// One line of progress (for --interval).
+void print_progress(const Report &r, FILE *out);
+// The JSON object, pretty-printed, newline-terminated.
+std::string to_json(const Report &r);
+// Writes to_json(r) to `path` atomically (temporary file + rename).  False on error.
+bool write_json_file(const Report &r, const std::string &path, std::string *error);
+
+}  // namespace lns::lacemu
