@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "controlplane/net/bytes.hpp"
+
 namespace lns::cp::l2tp {
 
 namespace {
@@ -19,6 +21,29 @@ bool tunnel_level(MsgType t) {
         case MsgType::hello: return true;
         default: return false;
     }
+}
+
+// Error code (§4.4.2) for a message that failed to decode.
+uint16_t error_code(CtlError e) {
+    return e == CtlError::unknown_mandatory_avp ? errc::kUnknownMandatoryAvp
+           : e == CtlError::bad_avp_length      ? errc::kBadLength
+                                                : errc::kBadValue;
+}
+
+// The Host Name AVP of an SCCRQ, read without decoding (it is never hidden,
+// §4.4.3): it selects the peer policy, hence the secret for the hidden AVPs.
+std::string_view clear_host_name(std::span<const uint8_t> avps) {
+    size_t off = 0;
+    while (avps.size() - off >= kAvpHeaderLen) {
+        const uint8_t *p = avps.data() + off;
+        const size_t len = ((p[0] & 0x03u) << 8) | p[1];
+        if (len < kAvpHeaderLen || len > avps.size() - off) break;
+        if (!(p[0] & 0x40) && net::load_be16(p + 2) == 0 &&
+            net::load_be16(p + 4) == uint16_t(AvpType::host_name))
+            return {reinterpret_cast<const char *>(p + kAvpHeaderLen), len - kAvpHeaderLen};
+        off += len;
+    }
+    return {};
 }
 
 }  // namespace
@@ -137,7 +162,8 @@ void Endpoint::destroy_tunnel(uint16_t id, uint64_t now) {
     if (it == tunnels_.end()) return;
     Tunnel &t = *it->second;
     if (!t.down_reported) tunnel_gone(t, DownReason::peer_dead, 0, 0, now);
-    by_peer_.erase(peer_key(t.transport.peer_ip, t.transport.peer_port, t.peer_id));
+    auto k = by_peer_.find(peer_key(t.transport.peer_ip, t.transport.peer_port, t.peer_id));
+    if (k != by_peer_.end() && k->second == id) by_peer_.erase(k);
     tunnel_ids_.release(id, now);
     tunnels_.erase(it);
 }
@@ -164,7 +190,14 @@ void Endpoint::on_datagram(const Transport &from, std::span<const uint8_t> paylo
         c_.wrong_source++;
         return;
     }
-    t.transport.peer_port = from.peer_port;  // follow a NAT rebinding
+    if (from.peer_port != t.transport.peer_port) {  // follow a NAT rebinding (and re-key)
+        auto k = by_peer_.find(peer_key(t.transport.peer_ip, t.transport.peer_port, t.peer_id));
+        if (k != by_peer_.end() && k->second == t.id) {
+            by_peer_.erase(k);
+            by_peer_[peer_key(from.peer_ip, from.peer_port, t.peer_id)] = t.id;
+        }
+        t.transport.peer_port = from.peer_port;
+    }
     receive(t, h, payload, now);
     flush(t, now);
 }
@@ -175,28 +208,45 @@ void Endpoint::on_tunnel_zero(const Transport &from, const ControlHeader &h,
         c_.not_sccrq_on_zero++;
         return;
     }
-    const PeerPolicy *guess = match_policy(from.peer_ip, {});
+    const PeerPolicy *guess = match_policy(from.peer_ip, clear_host_name(h.avps));
     std::span<const uint8_t> secret;
     if (guess) secret = {reinterpret_cast<const uint8_t *>(guess->secret.data()), guess->secret.size()};
     ControlMessage &m = *msg_;
     const CtlError e = decode_message(h.avps, secret, &m);
-    if (e != CtlError::ok || m.type != MsgType::sccrq) {
-        c_.not_sccrq_on_zero += (e == CtlError::ok);
-        if (e != CtlError::ok) {
-            c_.decode_errors++;
-            c_.ctl_errors[size_t(e) % c_.ctl_errors.size()]++;
+    if (e != CtlError::ok) {
+        c_.decode_errors++;
+        c_.ctl_errors[size_t(e) % c_.ctl_errors.size()]++;
+    }
+    if (e == CtlError::ok && m.type == MsgType::stopccn) {
+        // From a peer that never learnt our id (its SCCRQ was answered, the SCCRP
+        // lost): the Assigned Tunnel Id names its tunnel (§6.4).
+        auto k = by_peer_.find(peer_key(from.peer_ip, from.peer_port, m.assigned_tunnel_id));
+        auto it = k == by_peer_.end() ? tunnels_.end() : tunnels_.find(k->second);
+        if (it != tunnels_.end()) {
+            receive(*it->second, h, payload, now);
+            flush(*it->second, now);
+            return;
         }
+    }
+    // A malformed SCCRQ (e.g. an unknown M=1 AVP, §4.1) that names the peer's
+    // tunnel is refused with a StopCCN; other messages on tunnel 0 are dropped.
+    const bool answerable = m.type == MsgType::sccrq && m.has(AvpType::assigned_tunnel_id);
+    if (m.type != MsgType::sccrq || (e != CtlError::ok && !answerable)) {
+        c_.not_sccrq_on_zero += (e == CtlError::ok);
         return;
     }
     auto dup = by_peer_.find(peer_key(from.peer_ip, from.peer_port, m.assigned_tunnel_id));
-    if (dup != by_peer_.end()) {  // a retransmitted SCCRQ: the channel re-acknowledges it
-        c_.sccrq_duplicate++;
-        Tunnel &t = *tunnels_.at(dup->second);
-        receive(t, h, payload, now);
-        flush(t, now);
-        return;
+    if (dup != by_peer_.end()) {
+        auto it = tunnels_.find(dup->second);
+        if (it != tunnels_.end()) {  // a retransmitted SCCRQ: the channel re-acknowledges it
+            c_.sccrq_duplicate++;
+            receive(*it->second, h, payload, now);
+            flush(*it->second, now);
+            return;
+        }
+        by_peer_.erase(dup);
     }
-    handle_sccrq(from, h, m, payload, now);
+    handle_sccrq(from, h, m, payload, now, e == CtlError::ok ? 0 : error_code(e));
 }
 
 void Endpoint::receive(Tunnel &t, const ControlHeader &h, std::span<const uint8_t> payload,
@@ -261,9 +311,7 @@ void Endpoint::on_decode_error(Tunnel &t, const ControlHeader &h, const ControlM
                                                   DownReason::protocol_error, now);
         return;
     }
-    const uint16_t error = e == CtlError::unknown_mandatory_avp ? errc::kUnknownMandatoryAvp
-                           : e == CtlError::bad_avp_length      ? errc::kBadLength
-                                                                 : errc::kBadValue;
+    const uint16_t error = error_code(e);
     if (tunnel_level(m.type) || m.type == MsgType::zlb)
         return stop_tunnel(t, stopccn::kGeneralError, error, DownReason::protocol_error, now);
     // Call level: the session the header names, or (ICRQ/OCRQ) the one the peer asked for.

@@ -207,7 +207,7 @@ private:
 
     // Tunnel level (tunnel.cpp).
     void handle_sccrq(const Transport &from, const ControlHeader &h, const ControlMessage &m,
-                      std::span<const uint8_t> payload, uint64_t now);
+                      std::span<const uint8_t> payload, uint64_t now, uint16_t decode_error = 0);
     void handle_sccrp(Tunnel &t, const ControlMessage &m, uint64_t now);
     void handle_scccn(Tunnel &t, const ControlMessage &m, uint64_t now);
     void handle_stopccn(Tunnel &t, const ControlMessage &m, uint64_t now);

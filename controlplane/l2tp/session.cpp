@@ -44,6 +44,14 @@ void take_call_info(CallInfo &c, const ControlMessage &m) {
     }
 }
 
+// Whether the owner knows the call: it heard session_up, or it asked for the call
+// (open_session: wait_reply; place_call: outgoing, until OCCN).  Calls the peer
+// started that never came up (ICRP sent, no ICCN) were never reported.
+bool owner_knows(const Session &s) {
+    return s.state == SessionState::established || s.state == SessionState::wait_reply ||
+           s.outgoing;
+}
+
 }  // namespace
 
 Session *Endpoint::find_session(Tunnel &t, uint16_t id) {
@@ -109,9 +117,9 @@ void Endpoint::end_session(Tunnel &t, uint16_t sid, DownReason why, uint16_t res
     auto it = t.sessions.find(sid);
     if (it == t.sessions.end()) return;
     Session &s = it->second;
-    if (s.state == SessionState::established) {
+    if (owner_knows(s)) {  // also a call it asked for that failed (CDN, timeout, tunnel)
         Event ev;
-    ev.kind = EventKind::session_down;
+        ev.kind = EventKind::session_down;
         ev.tunnel_id = t.id;
         ev.session_id = sid;
         ev.peer_tunnel_id = t.peer_id;
@@ -300,6 +308,7 @@ void Endpoint::handle_ocrq(Tunnel &t, const ControlMessage &m, uint64_t now) {
         return send_cdn(t, 0, m.assigned_session_id,
                         cfg_.accept_outgoing_calls ? cdn::kTempNoFacilities : cdn::kPermNoFacilities, 0);
     }
+    s->outgoing = true;
     take_call_info(s->call, m);
     MessageBuilder mb = begin(t, MsgType::ocrp, s->peer_id);
     mb.avps().add_u16(AvpType::assigned_session_id, s->id, hide(t));

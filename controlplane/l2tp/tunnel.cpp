@@ -82,11 +82,13 @@ void Endpoint::shutdown(uint64_t now) {
 
 // ---- LNS side: SCCRQ -> SCCRP -> SCCCN -----------------------------------------------
 
+// `decode_error`: the SCCRQ did not decode (error code, §4.4.2): refused with
+// StopCCN result 2 and that error.
 void Endpoint::handle_sccrq(const Transport &from, const ControlHeader &h, const ControlMessage &m,
-                            std::span<const uint8_t> payload, uint64_t now) {
+                            std::span<const uint8_t> payload, uint64_t now, uint16_t decode_error) {
     // Tie breaker (§4.4.3): we also sent an SCCRQ to this peer.  The lower value
     // wins; equal values: both sides drop theirs.
-    if (m.has(AvpType::tie_breaker)) {
+    if (!decode_error && m.has(AvpType::tie_breaker)) {
         for (auto &[id, ours] : tunnels_) {
             Tunnel &o = *ours;
             if (!o.initiator || o.state != TunnelState::wait_ctl_reply ||
@@ -126,19 +128,23 @@ void Endpoint::handle_sccrq(const Transport &from, const ControlHeader &h, const
     c_.msg_in[unsigned(MsgType::sccrq)]++;
     // Rejections are StopCCNs from a tunnel in `closing`, so retransmitted SCCRQs
     // are acknowledged and the peer hears why (§4.4.2).
-    uint16_t reject = 0;
-    if (!p) {
+    uint16_t reject = 0, error = 0;
+    if (decode_error) {
+        reject = stopccn::kGeneralError;
+        error = decode_error;
+    } else if (!p) {
         reject = stopccn::kNotAuthorized;
     } else if (active_tunnels_ > cfg_.max_tunnels) {
         reject = stopccn::kGeneralError;
+        error = errc::kNoResources;
     } else if (m.has(AvpType::challenge) && t->policy.secret.empty()) {
         reject = stopccn::kNotAuthorized;  // we cannot answer its challenge
     }
     if (reject) {
         c_.tunnels_rejected++;
         if (reject == stopccn::kNotAuthorized) c_.auth_failures += (p != nullptr);
-        stop_tunnel(*t, reject, reject == stopccn::kGeneralError ? errc::kNoResources : 0,
-                    DownReason::rejected, now);
+        stop_tunnel(*t, reject, error,
+                    decode_error ? DownReason::protocol_error : DownReason::rejected, now);
     } else {
         send_sccrp(*t, m, now);
     }
@@ -250,6 +256,12 @@ void Endpoint::handle_sccrp(Tunnel &t, const ControlMessage &m, uint64_t now) {
 
 void Endpoint::handle_stopccn(Tunnel &t, const ControlMessage &m, uint64_t now) {
     c_.stopccn_received++;
+    if (t.peer_id == 0 && m.has(AvpType::assigned_tunnel_id)) {
+        // Our SCCRQ refused before any SCCRP: the StopCCN names the peer's tunnel,
+        // where our acknowledgements must go.
+        t.peer_id = m.assigned_tunnel_id;
+        t.ch.set_peer_tunnel_id(t.peer_id);
+    }
     t.state = TunnelState::closing;  // acknowledged by the channel; held for retransmissions
     t.close_deadline = now + close_hold_ns(t);
     tunnel_gone(t, DownReason::peer_request, m.result_code.result, m.result_code.error, now);

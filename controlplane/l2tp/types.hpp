@@ -107,7 +107,8 @@ enum class EventKind : uint8_t {
     tunnel_up,     // control connection established
     tunnel_down,   // closed (StopCCN either way, peer dead, tie breaker lost)
     session_up,    // call established (ICCN / OCCN): install the data path
-    session_down,  // call cleared (CDN either way, tunnel down, setup timeout)
+    session_down,  // call cleared (CDN either way, tunnel down, setup timeout); also a
+                   // call the owner asked for (open_session, place_call) that failed
 };
 const char *event_kind_name(EventKind k);
 
