@@ -157,10 +157,22 @@ Tunnel *Endpoint::new_tunnel(const Transport &tr, const PeerPolicy &p, uint64_t 
     return raw;
 }
 
+void Endpoint::forget_awaiting_reply(const Tunnel &t) {
+    if (!t.initiator) return;
+    auto [b, e] = awaiting_reply_.equal_range(t.transport.peer_ip);
+    for (auto it = b; it != e; ++it) {
+        if (it->second == t.id) {
+            awaiting_reply_.erase(it);
+            return;
+        }
+    }
+}
+
 void Endpoint::destroy_tunnel(uint16_t id, uint64_t now) {
     auto it = tunnels_.find(id);
     if (it == tunnels_.end()) return;
     Tunnel &t = *it->second;
+    forget_awaiting_reply(t);
     if (!t.down_reported) tunnel_gone(t, DownReason::peer_dead, 0, 0, now);
     auto k = by_peer_.find(peer_key(t.transport.peer_ip, t.transport.peer_port, t.peer_id));
     if (k != by_peer_.end() && k->second == id) by_peer_.erase(k);

@@ -194,6 +194,7 @@ private:
     const PeerPolicy *match_policy(uint32_t ip, std::string_view host) const;
     Tunnel *new_tunnel(const Transport &tr, const PeerPolicy &p, uint64_t now);
     void destroy_tunnel(uint16_t id, uint64_t now);
+    void forget_awaiting_reply(const Tunnel &t);
     void flush(Tunnel &t, uint64_t now);
     void reschedule(Tunnel &t);
     void run_tunnel_timers(Tunnel &t, uint64_t now);
@@ -244,6 +245,9 @@ private:
     EventFn on_event_;
     std::unordered_map<uint16_t, std::unique_ptr<Tunnel>> tunnels_;
     std::unordered_map<uint64_t, uint16_t> by_peer_;  // (peer ip, port, peer tid) -> ours
+    // Tunnels we opened, by peer address, while they wait for the SCCRP (tie
+    // breaker lookups, §4.4.3); an entry goes when its tunnel leaves that state.
+    std::unordered_multimap<uint32_t, uint16_t> awaiting_reply_;
     IdAllocator tunnel_ids_;
     using Timer = std::pair<uint64_t, uint16_t>;
     std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;

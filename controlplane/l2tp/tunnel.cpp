@@ -55,6 +55,7 @@ void Endpoint::tunnel_gone(Tunnel &t, DownReason why, uint16_t result, uint16_t 
 // StopCCN is retransmitted until acknowledged and late messages are acknowledged.
 void Endpoint::stop_tunnel(Tunnel &t, uint16_t result, uint16_t error, DownReason why, uint64_t now) {
     if (t.state == TunnelState::closing) return;
+    forget_awaiting_reply(t);
     MessageBuilder mb = begin(t, MsgType::stopccn, 0);
     mb.avps().add_u16(AvpType::assigned_tunnel_id, t.id);
     mb.avps().add_result(result, error == 0 && result != stopccn::kGeneralError ? -1 : error);
@@ -89,11 +90,11 @@ void Endpoint::handle_sccrq(const Transport &from, const ControlHeader &h, const
     // Tie breaker (§4.4.3): we also sent an SCCRQ to this peer.  The lower value
     // wins; equal values: both sides drop theirs.
     if (!decode_error && m.has(AvpType::tie_breaker)) {
-        for (auto &[id, ours] : tunnels_) {
-            Tunnel &o = *ours;
-            if (!o.initiator || o.state != TunnelState::wait_ctl_reply ||
-                o.transport.peer_ip != from.peer_ip)
-                continue;
+        auto [b, e] = awaiting_reply_.equal_range(from.peer_ip);
+        for (auto it = b; it != e; ++it) {
+            auto ot = tunnels_.find(it->second);
+            if (ot == tunnels_.end() || ot->second->state != TunnelState::wait_ctl_reply) continue;
+            Tunnel &o = *ot->second;
             const int cmp = std::memcmp(m.tie_breaker.data(), o.tie_breaker.data(), 8);
             if (cmp > 0) {
                 c_.tie_breaker_won++;
@@ -101,7 +102,7 @@ void Endpoint::handle_sccrq(const Transport &from, const ControlHeader &h, const
             }
             c_.tie_breaker_lost++;
             tunnel_gone(o, DownReason::tie_breaker, 0, 0, now);
-            destroy_tunnel(o.id, now);
+            destroy_tunnel(o.id, now);  // invalidates `it`
             if (cmp == 0) return;
             break;
         }
@@ -199,6 +200,7 @@ uint16_t Endpoint::open_tunnel(const Transport &to, const PeerPolicy &policy, ui
     if (!t) return 0;
     t->initiator = true;
     t->state = TunnelState::wait_ctl_reply;
+    awaiting_reply_.emplace(to.peer_ip, t->id);
     random_bytes(rng_, t->tie_breaker.data(), t->tie_breaker.size());
     MessageBuilder mb = begin(*t, MsgType::sccrq, 0);
     AvpWriter &w = mb.avps();
@@ -226,6 +228,7 @@ void Endpoint::handle_sccrp(Tunnel &t, const ControlMessage &m, uint64_t now) {
         c_.unexpected_messages++;
         return stop_tunnel(t, stopccn::kFsmError, 0, DownReason::protocol_error, now);
     }
+    forget_awaiting_reply(t);
     t.peer_id = m.assigned_tunnel_id;
     t.ch.set_peer_tunnel_id(t.peer_id);
     t.ch.set_peer_window(m.has(AvpType::receive_window_size) ? m.receive_window_size : 0);
@@ -256,6 +259,7 @@ void Endpoint::handle_sccrp(Tunnel &t, const ControlMessage &m, uint64_t now) {
 
 void Endpoint::handle_stopccn(Tunnel &t, const ControlMessage &m, uint64_t now) {
     c_.stopccn_received++;
+    forget_awaiting_reply(t);
     if (t.peer_id == 0 && m.has(AvpType::assigned_tunnel_id)) {
         // Our SCCRQ refused before any SCCRP: the StopCCN names the peer's tunnel,
         // where our acknowledgements must go.
