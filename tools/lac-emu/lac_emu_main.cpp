@@ -6,8 +6,12 @@
 // Usage (full list: lns-lac-emu --help):
 //   lns-lac-emu --lns 198.51.100.1 -t 10 -s 1000 --session-rate 5000
 //               --secret s3cret --require-auth --hold 5 --teardown cdn --json out.json
-// The kernel UDP socket is bound to --local (default 0.0.0.0:1701: LNSes reply to
-// the source port; --local-port 0 picks any).  Tunnels are opened at
+// Transports (--link): "udp", a kernel UDP socket bound to --local (default
+// 0.0.0.0:1701: LNSes reply to the source port; --local-port 0 picks any); or
+// "dpdk", a DPDK port from --eal (e.g. '-l 1 --no-huge -m 512 --no-pci --vdev
+// net_af_packet0,iface=veth0,framecnt=8192'), with its own IPv4 address --local
+// ADDR, ARP (answers for --local, resolves the LNS or --gateway unless --peer-mac)
+// and Ethernet/IPv4/UDP framing.  Tunnels are opened at
 // --tunnel-rate; a tunnel's sessions are requested once it is up, at
 // --session-rate in total, round robin over the tunnels that are up, with at most
 // --max-pending in setup at once.  After --hold seconds, --teardown clears them:
@@ -18,10 +22,14 @@
 // tunnels get a StopCCN with 2 s to acknowledge it (a second signal: at once).
 // --interval N prints a progress line every N seconds (and rewrites --json).
 //
+// Sessions are requested only when their tunnel's send window has room, so
+// ICCNs and StopCCNs never wait behind queued ICRQs.  A session counts as set up
+// at the endpoint's session_up: ICRP received and ICCN sent.
+//
 // Exit status: 0 when every planned tunnel and session came up, none went down
 // before the teardown, no timeout or signal, and the teardown (unless "none")
 // was completely acknowledged; 1 otherwise; 2 for bad arguments or a socket that
-// cannot be opened.
+// cannot be opened (DPDK: EAL, port or ARP failure).
 //
 // JSON report (--json FILE; written atomically; all times in the emulator's
 // monotonic clock):
@@ -31,7 +39,7 @@
 //     "success": bool,           // what the exit status says
 //     "phase": "setup"|"hold"|"teardown_sessions"|"teardown_tunnels"|"done",
 //     "timed_out": bool, "interrupted": bool, "elapsed_s": float,
-//     "config": {"lns": "A.B.C.D:P", "local": "A.B.C.D:P", "link": "udp",
+//     "config": {"lns": "A.B.C.D:P", "local": "A.B.C.D:P", "link": "udp|dpdk",
 //                "tunnels": T, "sessions_per_tunnel": S, "tunnel_rate": R,
 //                "session_rate": R, "hold_s": F, "teardown": "cdn|stopccn|none",
 //                "seed": N},
@@ -67,7 +75,8 @@
 //                  "msg_in": {"SCCRP": N, ...}, "msg_out": {"SCCRQ": N, ...}},
 //     "link": {"tx_datagrams", "tx_bytes", "tx_calls", "tx_dropped",
 //              "tx_full_waits", "rx_datagrams", "rx_bytes", "rx_calls",
-//              "rx_truncated", "rx_errors", "polls"},
+//              "rx_truncated", "rx_errors", "rx_ignored", "arp_rx", "arp_tx",
+//              "polls"},
 //     "data": {"in", "unknown"},     // L2TP data messages (for the PPP layer)
 //     "cpu": {"user_s", "sys_s"}
 //   }
@@ -75,8 +84,10 @@
 
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
 
+#include "tools/lac-emu/dpdk_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
 #include "tools/lac-emu/options.hpp"
 #include "tools/lac-emu/udp_link.hpp"
@@ -105,10 +116,21 @@ int main(int argc, char **argv) {
         case ParseResult::ok:
             break;
     }
-    UdpLink link(o.udp);
-    if (!link.error().empty()) {
-        std::fprintf(stderr, "lns-lac-emu: %s\n", link.error().c_str());
-        return 2;
+    std::unique_ptr<Link> link;
+    if (o.link == LinkKind::dpdk) {
+        auto d = std::make_unique<DpdkLink>(o.dpdk);
+        if (!d->error().empty() || !d->resolve()) {
+            std::fprintf(stderr, "lns-lac-emu: %s\n", d->error().c_str());
+            return 2;
+        }
+        link = std::move(d);
+    } else {
+        auto u = std::make_unique<UdpLink>(o.udp);
+        if (!u->error().empty()) {
+            std::fprintf(stderr, "lns-lac-emu: %s\n", u->error().c_str());
+            return 2;
+        }
+        link = std::move(u);
     }
     prctl(PR_SET_TIMERSLACK, 1UL);  // paced sends wake on time (default slack: 50 us)
     struct sigaction sa {};
@@ -117,7 +139,7 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
 
-    Emulator emu(o.emu, link);
+    Emulator emu(o.emu, *link);
     emu.set_stop_flag(&g_signals);
     const auto progress = [&](const Report &r) {
         if (!o.quiet) print_progress(r, stdout);

@@ -36,7 +36,9 @@ struct LinkCounters {
     uint64_t rx_datagrams = 0, rx_bytes = 0, rx_calls = 0;  // calls that returned data
     uint64_t rx_truncated = 0;  // longer than the receive buffer: dropped
     uint64_t rx_errors = 0;
-    uint64_t polls = 0;  // waits for input (ppoll / idle loops)
+    uint64_t rx_ignored = 0;          // frames not for us (Ethernet transports)
+    uint64_t arp_rx = 0, arp_tx = 0;  // ARP handled / sent (Ethernet transports)
+    uint64_t polls = 0;               // waits for input (ppoll / idle loops)
 };
 
 class Link {

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -27,6 +28,16 @@ const char kUsage[] =
     "  --socket-buffer BYTES      socket send/receive buffers [16777216]\n"
     "  --busy-poll                never sleep during setup and teardown (lower latency,\n"
     "                             fewer context switches, one core at 100%)\n"
+    "  --link udp|dpdk            transport: a kernel UDP socket, or a DPDK port with\n"
+    "                             its own Ethernet/IPv4/UDP and ARP (needs --local ADDR) [udp]\n"
+    "  --eal 'ARGS'               DPDK EAL arguments, split on spaces, e.g. '-l 1 --no-huge\n"
+    "                             -m 512 --no-pci --vdev net_af_packet0,iface=veth0,\n"
+    "                             framecnt=8192' (a small af_packet ring drops under\n"
+    "                             load); defaults added: --file-prefix=lns-lac-emu-PID,\n"
+    "                             --no-telemetry, --log-level=warning\n"
+    "  --dpdk-port N              ethdev port id [the first]\n"
+    "  --peer-mac MAC             static MAC of the next hop (else ARP)\n"
+    "  --gateway ADDR             next hop when the LNS is not on-link [the LNS]\n"
     "What:\n"
     "  -t, --tunnels N            tunnels to open, 1..65535 [1]\n"
     "  -s, --sessions-per-tunnel S  sessions per tunnel, 0..65535 [1]\n"
@@ -108,6 +119,33 @@ bool parse_addr(const char *s, uint32_t &ip, uint16_t &port) {
     return true;
 }
 
+bool parse_mac(const char *s, MacAddr &mac) {
+    unsigned b[6];
+    char tail;
+    if (std::sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+        return false;
+    for (int i = 0; i < 6; i++) {
+        if (b[i] > 255) return false;
+        mac[i] = uint8_t(b[i]);
+    }
+    return true;
+}
+
+std::vector<std::string> split(const char *s) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\t') {
+            if (!cur.empty()) out.push_back(std::move(cur));
+            cur.clear();
+        } else {
+            cur += *s;
+        }
+    }
+    if (!cur.empty()) out.push_back(std::move(cur));
+    return out;
+}
+
 uint64_t time_seed() {
     timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -151,6 +189,11 @@ enum : int {
     kJson,
     kSeed,
     kBusyPoll,
+    kLink,
+    kEal,
+    kDpdkPort,
+    kPeerMac,
+    kGateway,
 };
 
 const option kLongopts[] = {
@@ -159,6 +202,11 @@ const option kLongopts[] = {
     {"local-port", required_argument, nullptr, kLocalPort},
     {"socket-buffer", required_argument, nullptr, kSockBuf},
     {"busy-poll", no_argument, nullptr, kBusyPoll},
+    {"link", required_argument, nullptr, kLink},
+    {"eal", required_argument, nullptr, kEal},
+    {"dpdk-port", required_argument, nullptr, kDpdkPort},
+    {"peer-mac", required_argument, nullptr, kPeerMac},
+    {"gateway", required_argument, nullptr, kGateway},
     {"tunnels", required_argument, nullptr, 't'},
     {"sessions-per-tunnel", required_argument, nullptr, 's'},
     {"tunnel-rate", required_argument, nullptr, kTunnelRate},
@@ -302,6 +350,33 @@ bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *err
         case kBusyPoll:
             e.busy_poll = true;
             return true;
+        case kLink:
+            if (std::strcmp(arg, "udp") == 0)
+                o.link = LinkKind::udp;
+            else if (std::strcmp(arg, "dpdk") == 0)
+                o.link = LinkKind::dpdk;
+            else
+                return bad("--link (udp or dpdk)");
+            return true;
+        case kEal:
+            o.dpdk.eal_args = split(arg);
+            return true;
+        case kDpdkPort:
+            if (!parse_u64(arg, 65535, v)) return bad("--dpdk-port");
+            o.dpdk.port = int(v);
+            return true;
+        case kPeerMac: {
+            MacAddr mac;
+            if (!parse_mac(arg, mac)) return bad("--peer-mac (want xx:xx:xx:xx:xx:xx)");
+            o.dpdk.next_hop_mac = mac;
+            return true;
+        }
+        case kGateway: {
+            uint16_t unused = 0;
+            if (!parse_addr(arg, o.dpdk.gateway_ip, unused) || o.dpdk.gateway_ip == 0)
+                return bad("--gateway");
+            return true;
+        }
         case kSetupTimeout:
             if (!parse_u64(arg, 86400, v) || v == 0) return bad("--setup-timeout");
             e.endpoint.call_setup_timeout_s = uint32_t(v);
@@ -384,6 +459,19 @@ ParseResult parse_options(int argc, char **argv, Options &o, std::string *error)
     if ((e.peer.require_authentication || e.peer.hide_avps) && e.peer.secret.empty()) {
         *error = "--require-auth and --hide-avps need --secret";
         return ParseResult::error;
+    }
+    if (o.link == LinkKind::dpdk) {
+        if (o.udp.local_ip == 0) {
+            *error = "--link dpdk needs --local ADDR (the emulator's own IPv4 address)";
+            return ParseResult::error;
+        }
+        if (o.udp.local_port == 0) {
+            *error = "--link dpdk needs a local port other than 0";
+            return ParseResult::error;
+        }
+        o.dpdk.local_ip = o.udp.local_ip;
+        o.dpdk.local_port = o.udp.local_port;
+        o.dpdk.peer_ip = e.lns_ip;
     }
     if (e.peer.reliable.retransmit_cap_ns < e.peer.reliable.retransmit_initial_ns) {
         *error = "--retransmit-cap-ms must be >= --retransmit-initial-ms";

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "tools/lac-emu/dpdk_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
 #include "tools/lac-emu/udp_link.hpp"
 
@@ -13,9 +14,13 @@ namespace lns::lacemu {
 
 extern const char kUsage[];
 
+enum class LinkKind : uint8_t { udp, dpdk };
+
 struct Options {
     EmuConfig emu;
+    LinkKind link = LinkKind::udp;
     UdpLinkConfig udp;
+    DpdkLinkConfig dpdk;    // local/peer addresses are copied from udp/emu after parsing
     std::string json_path;  // empty: no JSON
     bool quiet = false;     // no progress lines, no human summary
 };

@@ -234,6 +234,9 @@ std::string to_json(const Report &r) {
     j.num("rx_calls", l.rx_calls);
     j.num("rx_truncated", l.rx_truncated);
     j.num("rx_errors", l.rx_errors);
+    j.num("rx_ignored", l.rx_ignored);
+    j.num("arp_rx", l.arp_rx);
+    j.num("arp_tx", l.arp_tx);
     j.num("polls", l.polls);
     j.close();
 
