@@ -177,6 +177,7 @@ struct Config {
     uint32_t tx_drain_us = 100; // flush partially filled TX buffers after this long
     uint32_t punt_ring_size = 4096;
     uint32_t stats_interval_s = 0;  // 0: only on SIGUSR1 and at exit
+    uint32_t worker_idle_sleep_us = 0;  // workers sleep this long when idle; 0: poll only
     std::vector<PortConfig> ports;
     std::vector<WorkerConfig> workers;
     std::vector<StaticNeighbor> neighbors;

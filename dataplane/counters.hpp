@@ -53,6 +53,7 @@ struct alignas(64) WorkerCounters {
     uint64_t injected = 0;       // frames from the control core transmitted
     uint64_t loops = 0;          // main-loop iterations
     uint64_t busy_loops = 0;     // iterations that received something
+    uint64_t idle_sleeps = 0;    // worker_idle_sleep_us pauses taken
     uint64_t drops[kDropCount] = {};
     uint64_t punts[kPuntCount] = {};
 };

@@ -207,6 +207,7 @@ bool create_worker(Runtime &rt, unsigned w, std::string *err) {
     s.icmp_time_exceeded = cfg.mtu.icmp_time_exceeded;
     s.burst = uint16_t(std::min<uint32_t>(cfg.burst, kMaxBurst));
     s.drain_tsc = rte_get_tsc_hz() / 1000000 * cfg.tx_drain_us;
+    s.idle_sleep_us = cfg.worker_idle_sleep_us;
     ctx->tables = rt.tables.get();
     ctx->session_hash = rt.tables->session_hash();
     ctx->sub4_hash = rt.tables->sub4_hash();

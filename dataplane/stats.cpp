@@ -65,6 +65,7 @@ Snapshot take_snapshot(const Runtime &rt) {
         for (size_t p = 0; p < rt.ports.size(); p++) ws.rx_packets += read_counter(w->c.port[p].rx_packets);
         ws.loops = read_counter(w->c.loops);
         ws.busy_loops = read_counter(w->c.busy_loops);
+        ws.idle_sleeps = read_counter(w->c.idle_sleeps);
         s.workers.push_back(ws);
     }
     s.sessions = rt.tables->session_count();

@@ -29,6 +29,7 @@ struct WorkerSnapshot {
     uint64_t rx_packets = 0;
     uint64_t loops = 0;
     uint64_t busy_loops = 0;
+    uint64_t idle_sleeps = 0;
 };
 
 // One L2TP tunnel as the control core reports it (filled by lnsd from the

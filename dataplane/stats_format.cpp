@@ -151,8 +151,10 @@ std::string format_json(const Snapshot &e, const Snapshot &s) {
     o += e.tunnels.empty() ? "],\n" : "\n  ],\n";
     o += "  \"workers\": [";
     for (size_t i = 0; i < e.workers.size(); i++)
-        appendf(o, "%s{\"lcore\": %u, \"rx_packets\": %" PRIu64 ", \"loops\": %" PRIu64 ", \"busy_loops\": %" PRIu64 "}",
-                i ? ", " : "", e.workers[i].lcore, e.workers[i].rx_packets, e.workers[i].loops, e.workers[i].busy_loops);
+        appendf(o, "%s{\"lcore\": %u, \"rx_packets\": %" PRIu64 ", \"loops\": %" PRIu64 ", \"busy_loops\": %" PRIu64
+                   ", \"idle_sleeps\": %" PRIu64 "}",
+                i ? ", " : "", e.workers[i].lcore, e.workers[i].rx_packets, e.workers[i].loops, e.workers[i].busy_loops,
+                e.workers[i].idle_sleeps);
     o += "],\n";
     const double per = e.max_sessions ? double(e.table_bytes) / double(e.max_sessions) : 0;
     appendf(o, "  \"memory\": {\"table_bytes\": %" PRIu64 ", \"max_sessions\": %u, \"bytes_per_session\": %.1f}\n",

@@ -49,6 +49,7 @@ int worker_main(WorkerCtx *ctx) {
     rte_mbuf *pkts[kMaxBurst];
     const uint16_t burst = ctx->settings.burst;
     ctx->next_drain_tsc = rte_rdtsc() + ctx->settings.drain_tsc;
+    unsigned idle = 0;
     while (!*ctx->stop) {
         unsigned got = 0;
         for (uint16_t r = 0; r < ctx->n_rx; r++) {
@@ -73,6 +74,13 @@ int worker_main(WorkerCtx *ctx) {
         if (now >= ctx->next_drain_tsc) housekeeping(ctx, now);
         if (ctx->death_row.cnt) rte_ip_frag_free_death_row(&ctx->death_row, 3);
         rte_rcu_qsbr_quiescent(ctx->qsv, ctx->index);
+        // Optional yield for machines where workers share cores with other
+        // processes (labs, the emulator): never taken while packets arrive.
+        idle = got ? 0 : idle + 1;
+        if (ctx->settings.idle_sleep_us && idle >= kIdlePollsBeforeSleep) {
+            ctx->c.idle_sleeps++;
+            rte_delay_us_sleep(ctx->settings.idle_sleep_us);
+        }
     }
     tx_flush_all(ctx);
     rte_rcu_qsbr_thread_offline(ctx->qsv, ctx->index);

@@ -59,7 +59,9 @@ struct DpSettings {
     bool icmp_time_exceeded = true;
     uint16_t burst = 32;
     uint64_t drain_tsc = 0;
+    uint32_t idle_sleep_us = 0;  // sleep after kIdlePollsBeforeSleep empty polls; 0: never
 };
+inline constexpr unsigned kIdlePollsBeforeSleep = 256;
 
 // Stored in each mbuf's private area (the pool is created with room for it).
 enum class InboxKind : uint8_t {

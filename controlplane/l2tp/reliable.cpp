@@ -75,6 +75,14 @@ void ReliableChannel::owe_ack(uint64_t due) {
     ack_deadline_ = std::min(ack_deadline_, due);
 }
 
+// A delivered message owes a delayed ack, unless half our window is now waiting
+// for one: a peer that only sends (a burst of ICRQs or CDNs) would otherwise stall
+// on its window for ack_delay_ns each time (the RFC's delay is a "may").
+void ReliableChannel::owe_delivery_ack(uint64_t now) {
+    const unsigned half = cfg_.receive_window > 1 ? cfg_.receive_window / 2u : 1u;
+    owe_ack(++unacked_rx_ >= half ? now : now + cfg_.ack_delay_ns);
+}
+
 // The message with Ns expected_ was delivered: slide the receive window by one.  A
 // held copy of that message (caller did not pop it) is superseded.
 void ReliableChannel::advance_expected() {
@@ -94,7 +102,7 @@ ReliableChannel::Rx ReliableChannel::on_receive(const ControlHeader &h,
     if (h.ns == expected_) {
         advance_expected();
         ++c_.received;
-        owe_ack(now + cfg_.ack_delay_ns);
+        owe_delivery_ack(now);
         return Rx::deliver;
     }
     if (seq_lt(h.ns, expected_)) {
@@ -125,7 +133,7 @@ bool ReliableChannel::pop_in_order(std::vector<uint8_t> *out) {
     held_[held_head_].clear();
     advance_expected();
     ++c_.received;
-    owe_ack(last_rx_ + cfg_.ack_delay_ns);  // due as for the deliver that released it
+    owe_delivery_ack(last_rx_);  // due as for the deliver that released it
     return true;
 }
 
@@ -188,6 +196,7 @@ void ReliableChannel::flush_impl(uint64_t now, EmitFn fn, void *ctx) {
     }
     ack_owed_ = false;  // whatever went out carried our Nr
     ack_deadline_ = UINT64_MAX;
+    unacked_rx_ = 0;
 }
 
 uint64_t ReliableChannel::next_deadline() const {

@@ -21,7 +21,8 @@
 // equal to the oldest unacked acknowledges nothing; behind it (a stale, reordered
 // ack) is ignored and counted in stale_nr; ahead of anything sent is ignored and
 // counted in bad_nr.  Then the Ns is classified (see Rx).  An acknowledgement is
-// owed after a deliver or a held message (due ack_delay_ns later; the earliest due
+// owed after a deliver or a held message (due ack_delay_ns later, or at once when
+// half our receive window has been delivered since the last ack; the earliest due
 // time is kept) and after a duplicate (due at once); out-of-window messages and
 // ZLBs owe nothing.  Any non-ZLB message flush() emits carries the Nr and pays the
 // debt; otherwise flush() sends a ZLB when it falls due.  A ZLB carries as Ns the
@@ -151,6 +152,7 @@ private:
     unsigned send_window() const;
     void apply_nr(uint16_t nr);
     void on_acked();
+    void owe_delivery_ack(uint64_t now);
     void owe_ack(uint64_t due);
     void advance_expected();
     bool retransmit_oldest(uint64_t now, EmitFn fn, void *ctx);
@@ -181,6 +183,7 @@ private:
     size_t held_head_ = 0;
     bool ack_owed_ = false;
     uint64_t ack_deadline_ = UINT64_MAX;
+    unsigned unacked_rx_ = 0;  // delivered since our last ack went out
     uint64_t last_rx_ = 0;  // `now` of the latest on_receive (for pop_in_order's ack)
     bool failed_ = false;
     ReliableCounters c_;

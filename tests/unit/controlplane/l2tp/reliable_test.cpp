@@ -226,6 +226,27 @@ TEST(ReliableChannel, DelayedZlbAfterAckDelay) {
     EXPECT_TRUE(ch.idle());
 }
 
+// A peer that fills half our window with messages gets its ack at once, not after
+// ack_delay_ns: a burst of ICRQs or CDNs would otherwise stall on its window.
+TEST(ReliableChannel, HalfWindowDeliveredAcksAtOnce) {
+    ReliableConfig cfg;
+    cfg.receive_window = 8;
+    ReliableChannel ch(cfg);
+    ch.set_peer_tunnel_id(kPeerTid);
+    for (uint16_t i = 0; i < 3; i++) EXPECT_EQ(rx(ch, make_msg(i, i, 0), 0), Rx::deliver);
+    EXPECT_EQ(ch.next_deadline(), 100 * kMs);  // 3 < 8/2: still delayed
+    EXPECT_TRUE(flush(ch, 0).empty());
+    EXPECT_EQ(rx(ch, make_msg(3, 3, 0), 1 * kMs), Rx::deliver);
+    EXPECT_EQ(ch.next_deadline(), 1 * kMs);  // the 4th: due now
+    auto out = flush(ch, 1 * kMs);
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_TRUE(is_zlb(out[0]));
+    EXPECT_EQ(hdr_of(out[0]).nr, 4);
+    // The count starts again after the ack went out.
+    EXPECT_EQ(rx(ch, make_msg(4, 4, 0), 2 * kMs), Rx::deliver);
+    EXPECT_EQ(ch.next_deadline(), 102 * kMs);
+}
+
 TEST(ReliableChannel, EarliestAckDeadlineKept) {
     ReliableChannel ch;
     rx(ch, make_msg(1, 0, 0), 0);
