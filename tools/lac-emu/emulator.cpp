@@ -70,7 +70,6 @@ Emulator::Emulator(const EmuConfig &cfg, Link &link, SessionHooks *hooks)
       hooks_(hooks ? hooks : &no_hooks_),
       rng_(cfg.seed),
       calls_(cfg_.call, rng_),
-      sniff_(std::make_unique<l2tp::ControlMessage>()),
       tunnel_by_id_(65536, kNone) {
     const uint64_t planned = uint64_t(cfg_.tunnels) * cfg_.sessions_per_tunnel;
     l2tp::EndpointConfig ec = cfg_.endpoint;
@@ -130,7 +129,6 @@ Report Emulator::run(const ProgressFn &progress) {
 
         if (ep_->next_deadline() <= now_) {
             ep_->on_timer(now_);
-            reconcile_all();
         }
         if (hooks_->next_deadline() <= now_) hooks_->on_timer(now_);
         drain_hooks(now_);
@@ -279,10 +277,10 @@ void Emulator::open_session(TunnelCtx &tc, uint64_t now) {
     s_requested_++;
     if (first_icrq_ == 0) first_icrq_ = now;
     const uint16_t sid = ep_->open_session(tc.id, call, now);
-    if (sid == 0) return fail_session(s, kOpenRefused, 0, 0, false);
+    if (sid == 0) return fail_session(s, kOpenRefused, 0, 0);
     if (tc.phase != Phase::up)  // the tunnel died while sending (its tunnel_down is done)
         return fail_session(s, uint8_t(l2tp::DownReason::tunnel_down), tc.down_result,
-                            tc.down_error, true);
+                            tc.down_error);
     s.session_id = sid;
     s.phase = Phase::requested;
     tc.sessions.insert(sid, row);
@@ -455,7 +453,7 @@ void Emulator::abort_run(uint64_t now, uint8_t reason) {
             s_not_requested_ += tc.planned - tc.next;
             tc.next = tc.planned;
         } else if (tc.phase == Phase::up) {
-            fail_pending(tc, reason, 0, 0, false);
+            fail_pending(tc, reason, 0, 0);
             s_not_requested_ += tc.planned - tc.next;
             tc.next = tc.planned;
         }

@@ -114,13 +114,9 @@ class Emulator {
     void on_session_up(TunnelCtx &tc, const cp::l2tp::Event &ev);
     void on_session_down(TunnelCtx &tc, const cp::l2tp::Event &ev);
     void handle_datagram(const Datagram &d, uint64_t now);
-    void sniff_cdn(std::span<const uint8_t> msg);
     void handle_data(std::span<const uint8_t> msg, uint64_t now);
-    void reconcile(TunnelCtx &tc);
-    void reconcile_all();
-    // `ended`: the endpoint has removed the call (counts toward ends_seen).
-    void fail_session(SessionCtx &s, uint8_t reason, uint16_t result, uint16_t error, bool ended);
-    void fail_pending(TunnelCtx &tc, uint8_t reason, uint16_t result, uint16_t error, bool ended);
+    void fail_session(SessionCtx &s, uint8_t reason, uint16_t result, uint16_t error);
+    void fail_pending(TunnelCtx &tc, uint8_t reason, uint16_t result, uint16_t error);
     void snapshot(TunnelCtx &tc);
     TunnelCtx *tunnel_ctx(uint16_t id);
     void add_failure(FailKind kind, uint8_t reason, uint16_t result, uint16_t error,
@@ -135,7 +131,6 @@ class Emulator {
     cp::l2tp::Xoshiro rng_;
     CallBuilder calls_;
     std::unique_ptr<cp::l2tp::Endpoint> ep_;
-    std::unique_ptr<cp::l2tp::ControlMessage> sniff_;
     const volatile std::sig_atomic_t *stop_flag_ = nullptr;
 
     std::vector<TunnelCtx> tunnels_;
@@ -163,7 +158,6 @@ class Emulator {
     uint64_t s_requested_ = 0, s_established_ = 0, s_failed_ = 0, s_not_requested_ = 0,
              s_dropped_ = 0, s_up_now_ = 0, s_pending_ = 0, s_outgoing_ = 0;
     uint64_t cdn_sent_ = 0, cdn_acked_ = 0, stopccn_sent_ = 0, stopccn_acked_ = 0, td_unacked_ = 0;
-    uint64_t ends_accounted_ = 0;
     uint64_t data_in_ = 0, data_unknown_ = 0;
     std::vector<uint64_t> tunnel_setup_ns_, session_setup_ns_;
     std::map<FailKey, uint64_t> failures_;

@@ -1,16 +1,9 @@
-// Emulator: what the endpoint reports (events), received datagrams, and the
-// bookkeeping of calls that end without an event.
+// Emulator: what the endpoint reports (events) and received datagrams.
 //
-// The endpoint reports session_down only for established calls.  A call still
-// being set up can end silently: a CDN from the LNS, our setup timeout, a
-// malformed reply, or its tunnel going down.  Every end increments the tunnel's
-// TunnelCounters::sessions_closed, so a difference between that count and the
-// ends this class has seen (ends_seen) means calls vanished; reconcile() finds
-// them by id.  For the result code, CDNs are peeked at (sniff_cdn) before the
-// endpoint consumes them.  An endpoint that does report such ends (session_down
-// for a call not yet up) is handled too.
-#include <cstring>
-
+// The endpoint reports session_down for every call we asked for, also one that
+// never came up (CDN in reply to the ICRQ, setup timeout, tunnel down): a
+// session_down for a call still `requested` is a setup failure with its result
+// code.
 #include "tools/lac-emu/emulator.hpp"
 
 namespace lns::lacemu {
@@ -20,7 +13,6 @@ namespace l2tp = cp::l2tp;
 namespace {
 
 constexpr uint32_t kNone = UINT32_MAX;
-constexpr uint64_t kSecond = 1000000000ull;
 
 uint16_t be16(const uint8_t *p) {
     return uint16_t(p[0] << 8 | p[1]);
@@ -43,17 +35,12 @@ void Emulator::snapshot(TunnelCtx &tc) {
     if (const l2tp::Tunnel *t = ep_->tunnel(tc.id)) tc.rc = t->ch.counters();
 }
 
-void Emulator::fail_session(SessionCtx &s, uint8_t reason, uint16_t result, uint16_t error,
-                            bool ended) {
+void Emulator::fail_session(SessionCtx &s, uint8_t reason, uint16_t result, uint16_t error) {
     TunnelCtx &tc = tunnels_[s.tunnel_index];
     if (s.phase == Phase::requested) {
         tc.pending--;
         s_pending_--;
         tc.sessions.erase(s.session_id);
-    }
-    if (ended) {
-        tc.ends_seen++;
-        ends_accounted_++;
     }
     s.phase = Phase::failed;
     s.t_down = now_;
@@ -62,11 +49,10 @@ void Emulator::fail_session(SessionCtx &s, uint8_t reason, uint16_t result, uint
 }
 
 // Every call of `tc` still being set up fails.
-void Emulator::fail_pending(TunnelCtx &tc, uint8_t reason, uint16_t result, uint16_t error,
-                            bool ended) {
-    for (uint32_t k = tc.oldest; k < tc.next && tc.pending > 0; k++) {
+void Emulator::fail_pending(TunnelCtx &tc, uint8_t reason, uint16_t result, uint16_t error) {
+    for (uint32_t k = 0; k < tc.next && tc.pending > 0; k++) {
         SessionCtx &s = sessions_[tc.first_session + k];
-        if (s.phase == Phase::requested) fail_session(s, reason, result, error, ended);
+        if (s.phase == Phase::requested) fail_session(s, reason, result, error);
     }
 }
 
@@ -102,8 +88,8 @@ void Emulator::on_tunnel_up(TunnelCtx &tc, const l2tp::Event &ev) {
     }
 }
 
-// Established calls of the tunnel have had their session_down already; calls being
-// set up ended silently just before this event.
+// Every call of the tunnel has had its session_down already (fail_pending is a
+// safety net).
 void Emulator::on_tunnel_down(TunnelCtx &tc, const l2tp::Event &ev) {
     snapshot(tc);
     tc.t_down = now_;
@@ -122,7 +108,7 @@ void Emulator::on_tunnel_down(TunnelCtx &tc, const l2tp::Event &ev) {
             t_dropped_++;
             t_up_now_--;
             add_failure(kTunnelDrop, why, ev.result, ev.error);
-            fail_pending(tc, uint8_t(l2tp::DownReason::tunnel_down), ev.result, ev.error, true);
+            fail_pending(tc, uint8_t(l2tp::DownReason::tunnel_down), ev.result, ev.error);
             break;
         default:
             return;  // closing (our StopCCN), or already given up
@@ -166,15 +152,11 @@ void Emulator::on_session_up(TunnelCtx &tc, const l2tp::Event &ev) {
 }
 
 void Emulator::on_session_down(TunnelCtx &tc, const l2tp::Event &ev) {
-    tc.ends_seen++;
-    ends_accounted_++;
     const uint32_t row = tc.sessions.find(ev.session_id);
     if (row == kNone) return;
     SessionCtx &s = sessions_[row];
-    if (s.phase == Phase::requested) {  // an endpoint that reports failed setups
-        fail_session(s, uint8_t(ev.reason), ev.result, ev.error, false);
-        return;
-    }
+    if (s.phase == Phase::requested)
+        return fail_session(s, uint8_t(ev.reason), ev.result, ev.error);
     tc.sessions.erase(ev.session_id);
     s.t_down = now_;
     if (s.phase == Phase::up) {
@@ -195,67 +177,12 @@ void Emulator::on_session_down(TunnelCtx &tc, const l2tp::Event &ev) {
     if (hooks_ != &no_hooks_) down_queue_.push_back(row);
 }
 
-// ---- Calls that ended without an event -------------------------------------------
-
-void Emulator::reconcile(TunnelCtx &tc) {
-    if (tc.phase != Phase::up || tc.pending == 0) return;
-    const l2tp::Tunnel *t = ep_->tunnel(tc.id);
-    if (!t || t->c.sessions_closed == tc.ends_seen) return;
-    const uint64_t timeout_ns = uint64_t(cfg_.endpoint.call_setup_timeout_s) * kSecond;
-    while (tc.oldest < tc.next && sessions_[tc.first_session + tc.oldest].phase != Phase::requested)
-        tc.oldest++;
-    for (uint32_t k = tc.oldest; k < tc.next && tc.pending > 0; k++) {
-        SessionCtx &s = sessions_[tc.first_session + k];
-        if (s.phase != Phase::requested || t->sessions.count(s.session_id)) continue;
-        if (s.cdn_seen) {
-            fail_session(s, uint8_t(l2tp::DownReason::peer_request), s.cdn_result, s.cdn_error,
-                         true);
-        } else if (now_ - s.t_request >= timeout_ns) {
-            fail_session(s, uint8_t(l2tp::DownReason::setup_timeout), l2tp::cdn::kTimeout, 0, true);
-        } else {  // a reply the endpoint could not accept (decode error, wrong state)
-            fail_session(s, uint8_t(l2tp::DownReason::protocol_error), l2tp::cdn::kGeneralError, 0,
-                         true);
-        }
-    }
-    tc.ends_seen = t->c.sessions_closed;
-}
-
-void Emulator::reconcile_all() {
-    if (ep_->counters().sessions_closed == ends_accounted_) return;
-    for (TunnelCtx &tc : tunnels_) reconcile(tc);
-    ends_accounted_ = ep_->counters().sessions_closed;
-}
-
 // ---- Input -------------------------------------------------------------------------
 
 void Emulator::handle_datagram(const Datagram &d, uint64_t now) {
     const std::span<const uint8_t> b = d.bytes;
     if (!b.empty() && !(b[0] & 0x80)) return handle_data(b, now);  // T=0: a data message
-    // Control: a CDN for a call being set up is peeked at for its result code
-    // (header 12 bytes, then the Message Type AVP: flags/length, vendor 0, type 0, value).
-    if (b.size() >= 20 && be16(&b[14]) == 0 && be16(&b[16]) == 0 &&
-        be16(&b[18]) == uint16_t(l2tp::MsgType::cdn))
-        sniff_cdn(b);
     ep_->on_datagram(d.from, b, now);
-    if (ep_->counters().sessions_closed != ends_accounted_ && b.size() >= 6)
-        if (TunnelCtx *tc = tunnel_ctx(be16(&b[4]))) reconcile(*tc);
-}
-
-void Emulator::sniff_cdn(std::span<const uint8_t> msg) {
-    l2tp::ControlHeader h;
-    if (l2tp::parse_control_header(msg, &h) != l2tp::CtlError::ok) return;
-    TunnelCtx *tc = tunnel_ctx(h.tunnel_id);
-    if (!tc) return;
-    const uint32_t row = tc->sessions.find(h.session_id);
-    if (row == kNone || sessions_[row].phase != Phase::requested) return;
-    const std::string &secret = cfg_.peer.secret;
-    l2tp::decode_message(h.avps, {reinterpret_cast<const uint8_t *>(secret.data()), secret.size()},
-                         sniff_.get());
-    if (!sniff_->has(l2tp::AvpType::result_code)) return;
-    SessionCtx &s = sessions_[row];
-    s.cdn_seen = true;
-    s.cdn_result = sniff_->result_code.result;
-    s.cdn_error = sniff_->result_code.error;
 }
 
 // L2TP data header (RFC 2661 §3.1): flags/version, [length], tunnel, session,

@@ -40,8 +40,6 @@ struct SessionCtx {
     Phase phase = Phase::idle;
     bool outgoing = false;    // an OCRQ we answered (not a planned call)
     bool sequencing = false;  // data messages carry Ns/Nr (we asked or the LNS did)
-    bool cdn_seen = false;    // a CDN for this call arrived (its result below)
-    uint16_t cdn_result = 0, cdn_error = 0;
     uint64_t t_request = 0, t_up = 0, t_down = 0;  // ns, the emulator's clock
     uint32_t ext = UINT32_MAX;                     // row of a layer's own per-session state
 };
@@ -116,10 +114,8 @@ struct TunnelCtx {
     uint32_t first_session = 0;  // planned sessions: rows first_session .. + planned
     uint32_t planned = 0;
     uint32_t next = 0;          // planned sessions requested so far
-    uint32_t oldest = 0;        // planned sessions before this one are all settled
     uint32_t pending = 0;       // requested, not yet up or failed
     uint32_t up = 0;            // established now
-    uint64_t ends_seen = 0;     // session ends accounted (vs the endpoint's count)
     uint32_t cdns_unacked = 0;  // teardown: CDNs sent and not yet acknowledged
     bool in_rotation = false;   // in the session scheduler's round robin
     bool abandoned = false;     // given up by a timeout/signal while still being set up
