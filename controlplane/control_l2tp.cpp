@@ -7,6 +7,7 @@
 #include <cstring>
 #include <random>
 
+#include "config/sessions.hpp"
 #include "controlplane/control_core.hpp"
 #include "controlplane/net/bytes.hpp"
 #include "controlplane/net/checksum.hpp"
@@ -67,6 +68,10 @@ void ControlCore::init_l2tp() {
         std::move(ec), *l2tp_rng_,
         [this](const l2tp::Transport &t, std::span<const uint8_t> b) { l2tp_send(t, b); },
         [this](const l2tp::Event &ev) { l2tp_event(ev); });
+    // Static sessions' tunnel ids are never handed to signalled tunnels, so the
+    // two can never collide in the data-plane session table.
+    for (const auto &blk : rt_.cfg.sessions)
+        for (uint32_t i = 0; i < blk.count; i++) l2tp_->reserve_tunnel_id(cfg::session_instance(blk, i).local_tunnel_id);
 }
 
 void ControlCore::shutdown_l2tp() {

@@ -171,6 +171,9 @@ public:
     bool close_tunnel(uint16_t tunnel, uint16_t result, uint16_t error, uint64_t now);
     // StopCCN "shutting down" (result 6) on every tunnel.
     void shutdown(uint64_t now);
+    // Keeps `id` out of tunnel id allocation (tunnel ids of static sessions, which
+    // share the data-plane session table).  False if it is already taken.
+    bool reserve_tunnel_id(uint16_t id) { return tunnel_ids_.reserve(id); }
 
     // ---- Introspection ----
     const EndpointCounters &counters() const { return c_; }
