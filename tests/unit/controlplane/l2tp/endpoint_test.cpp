@@ -370,3 +370,27 @@ TEST(EndpointLossy, SameSeedSameRunOtherSeedOtherRun) {
 
 }  // namespace
 }  // namespace lns::cp::l2tp
+
+namespace lns::cp::l2tp {
+namespace {
+
+// Tunnel ids reserved for static sessions are never given to a signalled tunnel.
+TEST(EndpointIds, ReservedTunnelIdsAreNeverAllocated) {
+    Xoshiro rng(7);
+    Endpoint e(EndpointConfig{}, rng, [](const Transport &, std::span<const uint8_t>) {},
+               [](const Event &) {});
+    for (uint32_t id = 1; id <= 65535; id++) {
+        if (id != 777) {
+            ASSERT_TRUE(e.reserve_tunnel_id(uint16_t(id)));
+        }
+    }
+    EXPECT_FALSE(e.reserve_tunnel_id(5));  // already reserved
+    EXPECT_FALSE(e.reserve_tunnel_id(0));  // never an id
+    Transport to;
+    to.peer_ip = 0xCB007101;
+    EXPECT_EQ(e.open_tunnel(to, PeerPolicy{}, 1), 777);
+    EXPECT_EQ(e.open_tunnel(to, PeerPolicy{}, 2), 0);  // none left
+}
+
+}  // namespace
+}  // namespace lns::cp::l2tp
