@@ -59,7 +59,7 @@ struct ControlCounters {
     X(unhandled_l2tp_control) X(unhandled_ppp_control) X(unhandled_ike) X(unhandled_subscriber_nd)                       \
     X(inbox_full) X(mbuf_alloc_failed) X(sessions_installed) X(sessions_removed)              \
     X(session_install_failed) X(l2tp_bad_frame) X(l2tp_tx_no_mac) X(l2tp_session_install_failed) \
-    X(l2tp_sessions_removed)
+    X(l2tp_sessions_removed) X(l2tp_sessions_sequenced)
 #define LNS_CTL_FIELD(n) uint64_t n = 0;
     LNS_CTL_COUNTERS(LNS_CTL_FIELD)
 #undef LNS_CTL_FIELD

@@ -178,6 +178,7 @@ void ControlCore::l2tp_event(const l2tp::Event &ev) {
             return;
         }
         l2tp_sessions_[session_key(ev.tunnel_id, ev.session_id)] = idx;
+        c_.l2tp_sessions_sequenced += r.framing.sequencing;  // data messages with Ns (§5.4)
     } else if (ev.kind == EventKind::session_down) {
         auto it = l2tp_sessions_.find(session_key(ev.tunnel_id, ev.session_id));
         if (it == l2tp_sessions_.end()) return;

@@ -234,6 +234,9 @@ def run_scale(checks, lab, emu_bin, lnsd):
             "in_ICCN": 2000, "cdn_received": 0, "stopccn_received": 0})
         case.counters("held_no_install_failures", snap["control"], {"l2tp_session_install_failed": 0,
                                                                      "session_install_failed": 0})
+        # --sequencing: every ICCN carried Sequencing Required, so every data-plane
+        # entry was installed with data sequence numbers (§5.4).
+        case.eq("held_sessions_sequenced", snap["control"].get("l2tp_sessions_sequenced", 0), 2000)
         rows = snap["tunnels"]
         case.check("held_tunnel_rows", len(rows) == 20 and all(
             r["state"] == "established" and r["sessions"] == 100 and r["lac"] == f"{LAC_IP}:1701" for r in rows),
