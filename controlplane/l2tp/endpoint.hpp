@@ -234,6 +234,8 @@ private:
     Session *find_session(Tunnel &t, uint16_t id);
     uint16_t session_limit(const Tunnel &t) const;
     Session *new_session(Tunnel &t, uint16_t peer_id, uint64_t now);
+    Session *start_call(uint16_t tunnel, const CallInfo &call, bool outgoing, uint64_t now,
+                        Tunnel **tp);
     void session_established(Tunnel &t, Session &s);
     void send_cdn(Tunnel &t, uint16_t our_sid, uint16_t peer_sid, uint16_t result, uint16_t error,
                   uint16_t cause = 0, uint16_t cause_protocol = 0);

@@ -209,15 +209,28 @@ void Endpoint::handle_iccn(Tunnel &t, const ControlHeader &h, const ControlMessa
 
 // ---- Incoming calls: ICRQ out, ICRP in, ICCN out (LAC side) -------------------------------
 
-uint16_t Endpoint::open_session(uint16_t tunnel, const CallInfo &call, uint64_t now) {
+// A call our owner starts (ICRQ or OCRQ): the session in wait_reply, or nullptr
+// when the tunnel is unknown, not established or full.
+Session *Endpoint::start_call(uint16_t tunnel, const CallInfo &call, bool outgoing, uint64_t now,
+                              Tunnel **tp) {
     auto it = tunnels_.find(tunnel);
-    if (it == tunnels_.end()) return 0;
+    if (it == tunnels_.end()) return nullptr;
     Tunnel &t = *it->second;
     Session *s = new_session(t, 0, now);
-    if (!s) return 0;
+    if (!s) return nullptr;
     s->call = call;
     s->call.call_serial = call.call_serial ? call.call_serial : t.next_call_serial++;
+    s->outgoing = outgoing;
     s->state = SessionState::wait_reply;
+    *tp = &t;
+    return s;
+}
+
+uint16_t Endpoint::open_session(uint16_t tunnel, const CallInfo &call, uint64_t now) {
+    Tunnel *tp = nullptr;
+    Session *s = start_call(tunnel, call, false, now, &tp);
+    if (!s) return 0;
+    Tunnel &t = *tp;
     MessageBuilder mb = begin(t, MsgType::icrq, 0);
     AvpWriter &w = mb.avps();
     w.add_u16(AvpType::assigned_session_id, s->id, hide(t));
@@ -273,15 +286,10 @@ void Endpoint::handle_icrp(Tunnel &t, const ControlHeader &h, const ControlMessa
 // ---- Outgoing calls: OCRQ -> OCRP -> OCCN -------------------------------------------------
 
 uint16_t Endpoint::place_call(uint16_t tunnel, const CallInfo &call, uint64_t now) {
-    auto it = tunnels_.find(tunnel);
-    if (it == tunnels_.end()) return 0;
-    Tunnel &t = *it->second;
-    Session *s = new_session(t, 0, now);
+    Tunnel *tp = nullptr;
+    Session *s = start_call(tunnel, call, true, now, &tp);
     if (!s) return 0;
-    s->call = call;
-    s->call.call_serial = call.call_serial ? call.call_serial : t.next_call_serial++;
-    s->outgoing = true;
-    s->state = SessionState::wait_reply;
+    Tunnel &t = *tp;
     MessageBuilder mb = begin(t, MsgType::ocrq, 0);
     AvpWriter &w = mb.avps();
     w.add_u16(AvpType::assigned_session_id, s->id, hide(t));
