@@ -160,6 +160,101 @@ struct L2tpConfig {
     std::vector<L2tpPeer> peers;               // first match (sources, host_name) wins
 };
 
+// PPP on signalled sessions (controlplane/ppp/): LCP, authentication, NCPs.
+enum class AuthProtocol : uint8_t { pap, chap_md5, mschapv2 };
+
+struct PppConfig {
+    uint16_t mru = 1492;  // offered and accepted; clamped to what the tunnel path carries
+    // Offered in this order (Auth-Protocol in our Configure-Request; a Nak moves to
+    // the next one the peer suggests); empty: no authentication.
+    std::vector<AuthProtocol> auth = {AuthProtocol::chap_md5, AuthProtocol::mschapv2,
+                                      AuthProtocol::pap};
+    uint32_t restart_ms = 3000;   // RFC 1661 restart timer
+    uint32_t max_configure = 10;
+    uint32_t max_failure = 5;
+    uint32_t max_terminate = 2;
+    uint32_t echo_interval_s = 30;  // LCP Echo-Request when idle; 0: off
+    uint32_t echo_failures = 5;     // unanswered echoes before the link is declared dead
+    uint32_t auth_timeout_s = 30;   // the whole authentication phase
+    uint32_t chap_rechallenge_s = 0;  // periodic CHAP re-challenge; 0: off
+    bool ipv6 = true;                 // IPv6CP, then Router Advertisements with the /64
+    uint32_t ra_interval_s = 600;     // unsolicited RA period (RFC 4861 MaxRtrAdvInterval)
+    uint32_t ra_lifetime_s = 1800;    // router lifetime and prefix valid lifetime
+    // Proxy LCP / authentication from the LAC's ICCN (RFC 2661 AVPs 26-33):
+    // accept the LAC's LCP state instead of renegotiating, and verify the proxied
+    // credentials instead of challenging again.  Either false renegotiates.
+    bool accept_proxy_lcp = true;
+    bool accept_proxy_auth = true;
+    std::optional<uint32_t> dns_primary;    // IPCP options 129 / 131 (RFC 1877)
+    std::optional<uint32_t> dns_secondary;
+};
+
+struct Ipv4PoolConfig {
+    std::string name;
+    uint32_t first = 0;  // host order, inclusive
+    uint32_t last = 0;
+};
+
+struct Ipv6PoolConfig {
+    std::string name;
+    Ipv6Prefix prefix;            // carved into prefixes of delegated_len
+    uint8_t delegated_len = 64;   // 48..64
+};
+
+// A subscriber of the local user database (aaa.users_file).
+struct LocalUser {
+    std::string name;
+    std::string password;                  // cleartext: CHAP and MS-CHAPv2 need it
+    std::optional<uint32_t> ipv4;          // fixed address (host order)
+    std::optional<Ipv6Prefix> ipv6_prefix; // fixed prefix
+    std::string ipv4_pool, ipv6_pool;      // else these pools (empty: aaa defaults)
+    uint32_t session_timeout_s = 0;        // 0: aaa.session_timeout_s
+    uint32_t idle_timeout_s = 0;           // 0: aaa.idle_timeout_s
+};
+
+struct RadiusServerConfig {
+    uint32_t address = 0;  // host order
+    uint16_t auth_port = 1812;
+    uint16_t acct_port = 1813;
+    std::string secret;
+};
+
+struct RadiusClientConfig {  // a Dynamic Authorization client (RFC 5176)
+    uint32_t address = 0;
+    std::string secret;
+};
+
+struct RadiusConfig {
+    std::vector<RadiusServerConfig> servers;  // tried in order; failover on timeout
+    uint32_t timeout_ms = 3000;               // per transmission
+    uint32_t retries = 3;                     // retransmissions per server
+    uint32_t dead_time_s = 30;                // a server that timed out is skipped this long
+    uint32_t source_ports = 4;                // UDP sockets (256 requests in flight each)
+    uint32_t nas_ip = 0;                      // NAS-IP-Address (0: the first access port's address)
+    std::string nas_identifier = "lnsd";
+    bool accounting = true;
+    uint32_t interim_interval_s = 0;          // Acct-Interim-Interval when RADIUS sends none; 0: off
+    bool require_message_authenticator = false;  // in replies
+    std::optional<uint32_t> dae_address;      // listen for Disconnect / CoA (host order)
+    uint16_t dae_port = 3799;
+    std::vector<RadiusClientConfig> dae_clients;
+};
+
+enum class AaaBackend : uint8_t { local, radius };
+
+struct AaaConfig {
+    AaaBackend backend = AaaBackend::local;
+    std::string users_file;                // local users (YAML), relative to the config file
+    std::vector<LocalUser> users;          // read from users_file at load time
+    std::vector<Ipv4PoolConfig> ipv4_pools;
+    std::vector<Ipv6PoolConfig> ipv6_pools;
+    std::string default_ipv4_pool;         // empty: the first one
+    std::string default_ipv6_pool;
+    uint32_t session_timeout_s = 0;        // 0: none
+    uint32_t idle_timeout_s = 0;
+    RadiusConfig radius;
+};
+
 struct EalConfig {
     bool no_huge = false;
     uint32_t memory_mb = 0;  // -m, 0: EAL default
@@ -186,6 +281,8 @@ struct Config {
     MtuConfig mtu;
     ArpConfig arp;
     L2tpConfig l2tp;
+    PppConfig ppp;
+    AaaConfig aaa;
 
     // First core port (upstream traffic leaves here); set by validation.
     uint16_t core_port = 0;

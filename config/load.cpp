@@ -99,6 +99,13 @@ LoadResult load_config_string(const std::string &yaml, const std::string &source
     return result;
 }
 
+std::vector<std::string> load_users_file(const std::string &path, const AaaConfig &aaa,
+                                         std::vector<LocalUser> *out) {
+    auto text = read_file(path);
+    if (!text) return {path + ": cannot read: " + std::strerror(errno)};
+    return load_users_string(*text, path, aaa, out);
+}
+
 LoadResult load_config_file(const std::string &path) {
     auto text = read_file(path);
     if (!text) {
@@ -106,7 +113,16 @@ LoadResult load_config_file(const std::string &path) {
         result.errors.push_back(path + ": cannot read: " + std::strerror(errno));
         return result;
     }
-    return load_config_string(*text, path);
+    LoadResult result = load_config_string(*text, path);
+    if (result.config && !result.config->aaa.users_file.empty()) {
+        AaaConfig &aaa = result.config->aaa;
+        std::string users = aaa.users_file;
+        const auto slash = path.rfind('/');
+        if (users[0] != '/' && slash != std::string::npos) users = path.substr(0, slash + 1) + users;
+        result.errors = load_users_file(users, aaa, &aaa.users);
+        if (!result.errors.empty()) result.config.reset();
+    }
+    return result;
 }
 
 }  // namespace lns::cfg

@@ -24,4 +24,13 @@ struct LoadResult {
 LoadResult load_config_file(const std::string &path);
 LoadResult load_config_string(const std::string &yaml, const std::string &source_name);
 
+// The local users file (aaa.users_file), checked against `aaa` (pool names).
+// Returns the errors ("FILE:LINE:COL: users[3].ipv4_pool: ..."); *out is set only
+// when there are none.  load_config_file calls it with the path resolved against
+// the configuration file's directory; the REST reload will call it alone.
+std::vector<std::string> load_users_string(const std::string &yaml, const std::string &source,
+                                           const AaaConfig &aaa, std::vector<LocalUser> *out);
+std::vector<std::string> load_users_file(const std::string &path, const AaaConfig &aaa,
+                                         std::vector<LocalUser> *out);
+
 }  // namespace lns::cfg

@@ -3,6 +3,7 @@
 //
 //   parse_document   top-level keys, scalars, eal, tables, mtu, arp   (parse_root.cpp)
 //   parse_l2tp       l2tp (after tables: checks tables.max_sessions) (parse_l2tp.cpp)
+//   parse_ppp, parse_aaa  ppp, aaa (pools, RADIUS; the users file: users.cpp)
 //   parse_ports      ports                                           (parse_ports.cpp)
 //   parse_workers    workers, neighbors (port references by name)    (parse_ports.cpp)
 //   parse_sessions   sessions                                        (parse_sessions.cpp)
@@ -43,6 +44,10 @@ void parse_sessions(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 // Always called, with a null node when the section is absent (it sets
 // defaults.name and bounds l2tp.max_sessions by tables.max_sessions).
 void parse_l2tp(const YAML::Node &node, Parsed &p, Diagnostics &diag);
+
+// ppp and aaa sections (parse_ppp.cpp, parse_aaa.cpp); aaa after ppp.
+void parse_ppp(const YAML::Node &node, Parsed &p, Diagnostics &diag);
+void parse_aaa(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 
 void validate_topology(Parsed &p, Diagnostics &diag);
 void validate_sessions(Parsed &p, Diagnostics &diag);

@@ -136,7 +136,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     MapReader r(root, "",
                 {"eal", "control_lcore", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
                  "stats_interval_s", "worker_idle_sleep_us", "ports", "workers", "neighbors", "tables", "mtu", "arp",
-                 "sessions", "l2tp"},
+                 "sessions", "l2tp", "ppp", "aaa"},
                 diag);
     if (!r.ok()) return;
     r.require({"ports", "workers"});
@@ -149,6 +149,8 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     parse_mtu(section("mtu"), c.mtu, diag);
     parse_arp(section("arp"), c.arp, diag);
     parse_l2tp(section("l2tp"), p, diag);  // after tables
+    parse_ppp(section("ppp"), p, diag);
+    parse_aaa(section("aaa"), p, diag);    // after ppp
     if (auto n = r.get("ports")) parse_ports(*n, p, diag);
     if (auto n = r.get("workers")) parse_workers(*n, p, diag);
     parse_neighbors(section("neighbors"), p, diag);
