@@ -40,6 +40,17 @@ struct PortCounters {
     uint64_t tx_bytes = 0;  // filled from the PMD's statistics in snapshots
 };
 
+// Traffic of one session as seen by one worker (RADIUS accounting, idle
+// timeout).  Each worker has its own array indexed by session index; readers sum
+// the workers.  An index is reused after a session ends: readers keep the sums
+// at install time as a baseline and report the difference.
+struct SessionTraffic {
+    uint64_t up_packets = 0;  // from the subscriber (inner IP packets forwarded upstream)
+    uint64_t up_bytes = 0;    // inner IP bytes
+    uint64_t down_packets = 0;
+    uint64_t down_bytes = 0;
+};
+
 struct alignas(64) WorkerCounters {
     PortCounters port[kMaxPorts];
     uint64_t up_packets = 0;  // inner packets forwarded access -> core

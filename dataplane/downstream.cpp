@@ -110,7 +110,7 @@ void lookup_v4(WorkerCtx *ctx, const DownPkt *dp, const void **k4, const FrontBu
         const uint32_t s = FrontTable::find(b[j], key);
         if (s != FrontTable::kMiss) {
             // Verified when forwarding (the slot may have been reused under us).
-            rte_prefetch0(&ctx->sessions[s]);
+            prefetch_session(ctx, s);
             idx[i4[j]] = s;
             continue;
         }
@@ -123,7 +123,7 @@ void lookup_v4(WorkerCtx *ctx, const DownPkt *dp, const void **k4, const FrontBu
     rte_hash_lookup_bulk_data(ctx->sub4_hash, keys, nmiss, &hits, data);
     for (unsigned j = 0; j < nmiss; j++) {
         idx[pos[j]] = (hits >> j & 1) ? uint32_t(uintptr_t(data[j])) : kInvalidIndex;
-        if (hits >> j & 1) rte_prefetch0(&ctx->sessions[idx[pos[j]]]);
+        if (hits >> j & 1) prefetch_session(ctx, idx[pos[j]]);
     }
 }
 
@@ -213,7 +213,7 @@ void process_downstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint
                                          : lookup_v6_shorter(ctx, dp[i6[j]].key6);
     }
     for (unsigned j = 0; j < n6; j++)
-        if (idx[i6[j]] != kInvalidIndex) rte_prefetch0(&ctx->sessions[idx[i6[j]]]);
+        if (idx[i6[j]] != kInvalidIndex) prefetch_session(ctx, idx[i6[j]]);
     for (unsigned j = 0; j < k; j++) {
         uint32_t s = idx[j];
         if (s != kInvalidIndex && !dp[j].v6 && ctx->sessions[s].sub_ipv4_be != dp[j].key4) {

@@ -150,6 +150,7 @@ bool init_eal(const cfg::Config &cfg, const char *argv0, std::string *err) {
 Runtime::~Runtime() {
     for (auto *w : workers) {
         if (w && w->frag_tbl) rte_ip_frag_table_destroy(w->frag_tbl);
+        if (w) rte_free(w->traffic);
         rte_free(w);
     }
     for (auto *r : punt_rings) rte_ring_free(r);
@@ -216,6 +217,10 @@ bool create_worker(Runtime &rt, unsigned w, std::string *err) {
     ctx->onlink6_hash = rt.tables->onlink6_hash();
     ctx->sessions = rt.tables->sessions();
     ctx->tx_ns = rt.tables->tx_ns();
+    ctx->traffic = static_cast<SessionTraffic *>(rte_zmalloc_socket(
+        "lns_traffic", sizeof(SessionTraffic) * size_t(rt.tables->max_sessions()), 64,
+        int(rte_socket_id())));
+    if (!ctx->traffic) return *err = "out of memory for per-session counters", false;
     ctx->neighbors = rt.tables->neighbors();
     ctx->punt_ring = rt.punt_rings[w];
     ctx->inbox = rt.inboxes[w];

@@ -44,6 +44,18 @@ void add_worker(Snapshot &s, const WorkerCounters &c, size_t n_ports) {
 
 }  // namespace
 
+SessionTraffic session_traffic(const Runtime &rt, uint32_t index) {
+    SessionTraffic t;
+    for (const WorkerCtx *w : rt.workers) {
+        const SessionTraffic &c = w->traffic[index];
+        t.up_packets += read_counter(c.up_packets);
+        t.up_bytes += read_counter(c.up_bytes);
+        t.down_packets += read_counter(c.down_packets);
+        t.down_bytes += read_counter(c.down_bytes);
+    }
+    return t;
+}
+
 Snapshot take_snapshot(const Runtime &rt) {
     Snapshot s;
     s.t = double(rte_rdtsc()) / double(rte_get_tsc_hz());

@@ -60,6 +60,9 @@ struct Snapshot {
 };
 
 Snapshot take_snapshot(const Runtime &rt);
+// Traffic of session `index` summed over the workers (control core; relaxed
+// reads of counters the workers keep writing).
+SessionTraffic session_traffic(const Runtime &rt, uint32_t index);
 
 // Human-readable report: totals of `end`, rates over [start, end].
 std::string format_text(const Snapshot &end, const Snapshot &start);

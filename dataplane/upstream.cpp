@@ -187,7 +187,7 @@ void lookup_sessions(WorkerCtx *ctx, const UpPkt *up, const FrontBucket *const *
     for (unsigned j = 0; j < k; j++) {
         idx[j] = FrontTable::find(b[j], up[j].key);
         if (idx[j] != FrontTable::kMiss) {
-            rte_prefetch0(&ctx->sessions[idx[j]]);
+            prefetch_session(ctx, idx[j]);
             continue;
         }
         keys[nmiss] = &up[j].key;
@@ -200,7 +200,7 @@ void lookup_sessions(WorkerCtx *ctx, const UpPkt *up, const FrontBucket *const *
     rte_hash_lookup_with_hash_bulk_data(ctx->session_hash, keys, sigs, nmiss, &hits, data);
     for (unsigned i = 0; i < nmiss; i++) {
         idx[pos[i]] = (hits >> i & 1) ? uint32_t(uintptr_t(data[i])) : kInvalidIndex;
-        if (hits >> i & 1) rte_prefetch0(&ctx->sessions[idx[pos[i]]]);
+        if (hits >> i & 1) prefetch_session(ctx, idx[pos[i]]);
     }
 }
 
@@ -358,6 +358,8 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
     write_ether_fast(rte_pktmbuf_mtod(m, uint8_t *), w, etype == kEtherTypeIpv4 ? op.eth_tail4 : op.eth_tail6);
     ctx->c.up_packets++;
     ctx->c.up_bytes += ip_len;
+    ctx->traffic[idx].up_packets++;
+    ctx->traffic[idx].up_bytes += ip_len;
     if (nh == kResolve || !(w & kNeighborValid)) {
         punt(ctx, m, Punt::neighbor_miss, pi, out, nh == kResolve ? kInvalidIndex : nh);
         return;

@@ -10,6 +10,8 @@
 // TX drain on a TSC deadline; reassembly death row; RCU quiescent report.
 #pragma once
 
+#include <rte_prefetch.h>
+
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 
@@ -112,6 +114,7 @@ struct alignas(64) WorkerCtx {
     rte_hash *onlink6_hash = nullptr;
     DpSession *sessions = nullptr;
     uint16_t *tx_ns = nullptr;
+    SessionTraffic *traffic = nullptr;  // this worker's per-session counters (max_sessions)
     NeighborSlot *neighbors = nullptr;
 
     rte_ring *punt_ring = nullptr;  // to the control core (single producer: this worker)
@@ -130,6 +133,12 @@ struct alignas(64) WorkerCtx {
     TxBuffer tx[kMaxPorts];
     WorkerCounters c;
 };
+
+// A session record and this worker's counters of it, both about to be used.
+inline void prefetch_session(const WorkerCtx *ctx, uint32_t idx) {
+    rte_prefetch0(&ctx->sessions[idx]);
+    rte_prefetch0(&ctx->traffic[idx]);
+}
 
 // Runs the worker loop until *ctx->stop.  Thread: the worker's lcore.
 int worker_main(WorkerCtx *ctx);
