@@ -64,8 +64,8 @@ struct AuthConfig {
     // peer) without an answer (RFC 1994 §4.1, RFC 1334 §2.2.1; pppd's defaults).
     uint64_t restart_ns = 3'000'000'000ull;
     unsigned max_transmits = 10;  // sends of one Challenge / Authenticate-Request, then fail
-    // PAP authenticator: longest wait for an Authenticate-Request.  Peer (both
-    // protocols): longest wait from start() to the authenticator's Success.  0: none.
+    // The whole first authentication (PppConfig::auth_timeout_s): authenticator,
+    // from start() to the verdict; peer, from start() to Success.  0: none.
     uint64_t timeout_ns = 30'000'000'000ull;
     // CHAP authenticator: a new Challenge this long after each success (RFC 1994
     // §2 "at random intervals"; a fixed period here).  0: off.
@@ -99,6 +99,8 @@ struct AuthCounters {
     uint64_t rechallenges = 0;        // periodic CHAP challenges sent
     uint64_t name_changed = 0;        // re-challenge answered with another name
     uint64_t bad_authenticator_response = 0;  // MS-CHAPv2 peer: "S=" wrong or missing
+    uint64_t challenge_ignored = 0;   // CHAP peer: Challenge before start(), after failure or close
+    uint64_t responses_resent = 0;    // CHAP peer: same Response for a repeated Challenge
     uint64_t unsupported = 0;         // MS-CHAPv2 Change-Password, Failure with R=1 (no retry)
 };
 
@@ -167,7 +169,7 @@ struct AuthEvent {
     bool authenticator = true;      // role of the engine reporting
     bool rechallenge = false;       // CHAP: outcome of a periodic re-challenge
     AuthFailure reason = AuthFailure::none;
-    std::string_view peer_name;     // authenticator: the peer's name (success/failure)
+    std::string_view peer_name;     // authenticator: the peer's name; peer: our own name
     std::string_view message;       // text sent (authenticator) or received (peer)
     const VerifyRequest *verify = nullptr;  // kind == verify
 };

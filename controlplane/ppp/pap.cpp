@@ -112,8 +112,7 @@ void PapAuthenticator::handle_request(const ControlPacket &p) {
             [[fallthrough]];
         default: ++c.response_without_challenge; return;
     }
-    state_ = AuthState::verifying;
-    deadline_ = UINT64_MAX;
+    state_ = AuthState::verifying;  // deadline_ still bounds the verdict
     reply_id_ = p.id;
     ticket_ = uint32_t(ctx_.random->next());
     name_.assign(req.user);
@@ -139,6 +138,7 @@ void PapAuthenticator::verdict(const Verdict &v, uint64_t) {
     }
     accepted_ = v.accept;
     state_ = v.accept ? AuthState::success : AuthState::failure;
+    deadline_ = UINT64_MAX;
     reply_.assign(verdict_text(v.message, v.accept));
     send_reply(reply_id_);
     emit_result(v.accept, v.accept ? AuthFailure::none : AuthFailure::rejected);
@@ -163,10 +163,17 @@ void PapAuthenticator::emit_result(bool accept, AuthFailure why) {
 }
 
 void PapAuthenticator::on_timer(uint64_t now) {
-    if (now < deadline_ || state_ != AuthState::wait_request) return;
+    if (now < deadline_) return;
+    const bool verifying = state_ == AuthState::verifying;
+    if (!verifying && state_ != AuthState::wait_request) return;
     deadline_ = UINT64_MAX;
     state_ = AuthState::failure;
     ++ctx_.counters->timeouts;
+    if (verifying) {  // the peer asked: tell it
+        accepted_ = false;
+        reply_.assign("Authentication timed out");
+        send_reply(reply_id_);
+    }
     emit_result(false, AuthFailure::timeout);
 }
 

@@ -2,9 +2,9 @@
 // the packet codec and the two engines.
 //
 // PapAuthenticator (lnsd): start() when LCP reaches Opened with PAP negotiated;
-// it waits up to AuthConfig::timeout_ns for an Authenticate-Request, reports it
-// as a verify event and answers Authenticate-Ack or -Nak when the owner gives
-// its verdict.  The reply goes to the Identifier of the latest request (the
+// it waits for an Authenticate-Request, reports it as a verify event and answers
+// Authenticate-Ack or -Nak when the owner gives its verdict; AuthConfig::timeout_ns
+// bounds the whole (a verdict still pending then is answered with a Nak).  The reply goes to the Identifier of the latest request (the
 // peer changes it on every retransmission, §2.2.1); a request retransmitted
 // after the reply gets the same reply again with its own Identifier.  A Nak is
 // reported as a failure: the owner should terminate the link (§2.2.2).
