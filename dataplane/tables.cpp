@@ -274,6 +274,58 @@ uint32_t Tables::install_session(const SessionSpec &s, std::string *err) {
     return idx;
 }
 
+bool Tables::add_subscriber(uint32_t index, std::optional<uint32_t> ipv4,
+                            std::optional<std::pair<std::array<uint8_t, 16>, uint8_t>> ipv6,
+                            std::string *err) {
+    if (index >= max_sessions_) return *err = "no such session", false;
+    DpSession &r = sessions_[index];
+    const uint32_t key = session_key(r.local_tunnel_id, r.local_session_id);
+    void *data;
+    if (rte_hash_lookup_data(session_hash_, &key, &data) < 0 || uint32_t(uintptr_t(data)) != index)
+        return *err = "no such session", false;
+    const uint32_t v4 = ipv4 ? rte_cpu_to_be_32(*ipv4) : 0;
+    if (ipv4 && (r.flags & kSessHasIpv4)) return *err = "session already has an IPv4 address", false;
+    if (ipv4 && rte_hash_lookup(sub4_hash_, &v4) >= 0) return *err = "subscriber IPv4 address in use", false;
+    V6Key k6{};
+    if (ipv6) {
+        if (r.flags & kSessHasIpv6) return *err = "session already has an IPv6 prefix", false;
+        if (ipv6->second == 0 || ipv6->second > 64) return *err = "IPv6 prefix length must be 1..64", false;
+        k6 = make_v6_key(ipv6->first, ipv6->second);
+        if (rte_hash_lookup(sub6_hash_, &k6) >= 0) return *err = "subscriber IPv6 prefix in use", false;
+    }
+    // Address fields first, then the flag (release), then the keys: a worker that
+    // finds the session by a subscriber key sees a complete record.
+    uint8_t flags = r.flags;
+    if (ipv4) {
+        r.sub_ipv4_be = v4;
+        flags |= kSessHasIpv4;
+    }
+    if (ipv6) {
+        r.sub_ipv6_hi = k6.prefix_hi;
+        r.sub_ipv6_mask = rte_cpu_to_be_64(~0ull << (64 - k6.len));
+        flags |= kSessHasIpv6;
+    }
+    __atomic_store_n(&r.flags, flags, __ATOMIC_RELEASE);
+    if (ipv4) {
+        int rc = rte_hash_add_key_data(sub4_hash_, &v4, data);
+        if (rc != 0) {
+            __atomic_store_n(&r.flags, uint8_t(r.flags & ~kSessHasIpv4), __ATOMIC_RELEASE);
+            return *err = std::string("hash insert failed: ") + rte_strerror(-rc), false;
+        }
+        if (!sub4_front_.insert(v4, index)) front_overflow_++;
+    }
+    if (ipv6) {
+        int rc = rte_hash_add_key_data(sub6_hash_, &k6, data);
+        if (rc != 0) {
+            __atomic_store_n(&r.flags, uint8_t(r.flags & ~kSessHasIpv6), __ATOMIC_RELEASE);
+            return *err = std::string("hash insert failed: ") + rte_strerror(-rc), false;
+        }
+        if (v6_len_count_[k6.len]++ == 0)
+            v6_len_mask_.fetch_or(1ull << (64 - k6.len), std::memory_order_release);
+    }
+    return true;
+}
+
 bool Tables::remove_session(uint32_t index) {
     if (index >= max_sessions_) return false;
     DpSession &r = sessions_[index];

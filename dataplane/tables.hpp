@@ -123,6 +123,13 @@ public:
     uint32_t install_session(const SessionSpec &s, std::string *err);
     // Removes a session; its index becomes reusable after a grace period.
     bool remove_session(uint32_t index);
+    // Gives a live session its subscriber address and/or prefix (PPP assigned them
+    // after the session was installed: IPCP, then IPv6CP).  Each may be given once;
+    // the record is updated before the subscriber keys are published.  False with
+    // *err when the index is not live, the address/prefix is taken or already set.
+    bool add_subscriber(uint32_t index, std::optional<uint32_t> ipv4,
+                        std::optional<std::pair<std::array<uint8_t, 16>, uint8_t>> ipv6,
+                        std::string *err);
     // Reclaims what the grace period allows (call periodically).
     void reclaim();
     uint32_t session_count() const { return live_sessions_; }

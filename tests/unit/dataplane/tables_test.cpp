@@ -194,6 +194,40 @@ TEST_F(DataplaneTables, SessionWithoutAddresses) {
     EXPECT_EQ(t->v6_len_mask(), 0u);
 }
 
+TEST_F(DataplaneTables, AddSubscriberAfterInstall) {
+    auto t = make_tables(64);
+    ASSERT_TRUE(t);
+    std::string err;
+    const uint32_t a = t->install_session(spec(1, 1), &err);
+    const uint32_t b = t->install_session(spec(1, 2), &err);
+    ASSERT_NE(a, kInvalidIndex);
+    ASSERT_NE(b, kInvalidIndex);
+    // IPCP first: the address, found by the subscriber hash, anti-spoofing data set.
+    ASSERT_TRUE(t->add_subscriber(a, 0x64400001u, std::nullopt, &err)) << err;
+    EXPECT_EQ(lookup_v4(*t, 0x64400001u), a);
+    EXPECT_TRUE(t->sessions()[a].flags & kSessHasIpv4);
+    EXPECT_EQ(t->sessions()[a].sub_ipv4_be, rte_cpu_to_be_32(0x64400001u));
+    // Then IPv6CP: the prefix.
+    ASSERT_TRUE(t->add_subscriber(a, std::nullopt, std::make_pair(v6({0x2001, 0xdb8, 1, 2}), uint8_t(64)), &err)) << err;
+    EXPECT_EQ(lookup_v6(*t, v6({0x2001, 0xdb8, 1, 2, 0, 0, 0, 9}), 64), a);
+    EXPECT_TRUE(t->v6_len_mask() & 1);
+    // Each only once; never another session's address; never a dead index.
+    EXPECT_FALSE(t->add_subscriber(a, 0x64400002u, std::nullopt, &err));
+    EXPECT_NE(err.find("already"), std::string::npos) << err;
+    EXPECT_FALSE(t->add_subscriber(b, 0x64400001u, std::nullopt, &err));
+    EXPECT_NE(err.find("in use"), std::string::npos) << err;
+    EXPECT_FALSE(t->add_subscriber(b, std::nullopt, std::make_pair(v6({0x2001, 0xdb8, 1, 2}), uint8_t(64)), &err));
+    EXPECT_FALSE(t->add_subscriber(63, 0x64400009u, std::nullopt, &err));
+    EXPECT_FALSE(t->add_subscriber(1000, 0x64400009u, std::nullopt, &err));
+    // Removal takes the subscriber keys along.
+    ASSERT_TRUE(t->remove_session(a));
+    EXPECT_EQ(lookup_v4(*t, 0x64400001u), kInvalidIndex);
+    EXPECT_EQ(lookup_v6(*t, v6({0x2001, 0xdb8, 1, 2}), 64), kInvalidIndex);
+    EXPECT_EQ(t->v6_len_mask(), 0u);
+    ASSERT_TRUE(t->add_subscriber(b, 0x64400001u, std::nullopt, &err)) << err;
+    EXPECT_EQ(lookup_v4(*t, 0x64400001u), b);
+}
+
 TEST_F(DataplaneTables, DuplicatesRejectedWithAnError) {
     auto t = make_tables(64);
     ASSERT_TRUE(t);
