@@ -18,8 +18,8 @@ const char *to_string(AssignError e) {
 namespace {
 std::array<uint8_t, 17> key6(const Ipv6Prefix &p) {
     std::array<uint8_t, 17> k{};
-    std::copy(p.first.begin(), p.first.end(), k.begin());
-    k[16] = p.second;
+    std::copy(p.addr.begin(), p.addr.end(), k.begin());
+    k[16] = p.len;
     return k;
 }
 }  // namespace

@@ -84,25 +84,25 @@ void set_bits(std::array<uint8_t, 16> &a, unsigned from, unsigned to, uint32_t v
 
 Ipv6PrefixPool::Ipv6PrefixPool(std::string name, const Ipv6Prefix &base, uint8_t delegated_len)
     : name_(std::move(name)), base_(base), dlen_(delegated_len),
-      idx_(delegated_len >= base.second && delegated_len - base.second <= 24 && delegated_len <= 128
-               ? 1u << (delegated_len - base.second)
+      idx_(delegated_len >= base.len && delegated_len - base.len <= 24 && delegated_len <= 128
+               ? 1u << (delegated_len - base.len)
                : 0) {
-    set_bits(base_.first, base_.second, 128, 0);  // host bits of the base are zero
+    set_bits(base_.addr, base_.len, 128, 0);  // host bits of the base are zero
 }
 
 std::optional<uint32_t> Ipv6PrefixPool::index_of(const Ipv6Prefix &p) const {
-    if (p.second != dlen_ || idx_.size() == 0) return std::nullopt;
-    for (unsigned b = 0; b < base_.second; b++)
-        if ((p.first[b / 8] ^ base_.first[b / 8]) >> (7 - b % 8) & 1) return std::nullopt;
+    if (p.len != dlen_ || idx_.size() == 0) return std::nullopt;
+    for (unsigned b = 0; b < base_.len; b++)
+        if ((p.addr[b / 8] ^ base_.addr[b / 8]) >> (7 - b % 8) & 1) return std::nullopt;
     for (unsigned b = dlen_; b < 128; b++)
-        if (p.first[b / 8] >> (7 - b % 8) & 1) return std::nullopt;
-    return get_bits(p.first, base_.second, dlen_);
+        if (p.addr[b / 8] >> (7 - b % 8) & 1) return std::nullopt;
+    return get_bits(p.addr, base_.len, dlen_);
 }
 
 Ipv6Prefix Ipv6PrefixPool::prefix_at(uint32_t i) const {
     Ipv6Prefix p = base_;
-    p.second = dlen_;
-    set_bits(p.first, base_.second, dlen_, i);
+    p.len = dlen_;
+    set_bits(p.addr, base_.len, dlen_, i);
     return p;
 }
 

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/aaa/ipv6_prefix.hpp"
+
 namespace lns::cp::aaa {
 
 struct PoolCounters {
@@ -63,7 +65,6 @@ private:
     IndexPool idx_;
 };
 
-using Ipv6Prefix = std::pair<std::array<uint8_t, 16>, uint8_t>;
 
 // IPv6 prefixes of length `delegated_len` carved from `base` (length base_len):
 // e.g. a /48 into 65536 /64s.  At most 2^24 prefixes per pool.

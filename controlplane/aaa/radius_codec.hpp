@@ -25,6 +25,8 @@
 #include <span>
 #include <string_view>
 
+#include "controlplane/aaa/ipv6_prefix.hpp"
+
 namespace lns::cp::aaa {
 
 using Bytes16 = std::array<uint8_t, 16>;
@@ -159,12 +161,8 @@ bool parse_vsa(ByteSpan value, uint32_t *vendor, uint8_t *vtype, ByteSpan *vdata
 // Integer values (4 octets, network order); false if the length is not 4.
 bool attr_u32(ByteSpan value, uint32_t *out);
 
-// IPv6 prefix (RFC 3162 §2.3: reserved, prefix length, up to 16 prefix octets).
-struct Ipv6Prefix {
-    std::array<uint8_t, 16> addr{};
-    uint8_t len = 0;
-    bool operator==(const Ipv6Prefix &) const = default;
-};
+// IPv6 prefix (RFC 3162 §2.3: reserved, prefix length, up to 16 prefix octets);
+// the type is in ipv6_prefix.hpp, shared with the address pools.
 bool attr_ipv6_prefix(ByteSpan value, Ipv6Prefix *out);
 
 // ---- Encoding ----

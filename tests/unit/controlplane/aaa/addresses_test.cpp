@@ -39,7 +39,7 @@ TEST(AddressPools, DefaultPoolsThenExhaustion) {
     ASSERT_EQ(ap.assign(r, &b), AssignError::ok);
     EXPECT_NE(*a.ipv4, *b.ipv4);
     ASSERT_TRUE(a.ipv6 && b.ipv6);
-    EXPECT_NE(a.ipv6->first, b.ipv6->first);
+    EXPECT_NE(a.ipv6->addr, b.ipv6->addr);
     EXPECT_EQ(ap.assign(r, &c), AssignError::ipv4_exhausted);
     EXPECT_FALSE(c.ipv4);
     ap.release(a);

@@ -104,8 +104,8 @@ TEST(Ipv4Pool, ClaimFromRadius) {
 Ipv6Prefix v6(std::initializer_list<uint8_t> head, uint8_t len) {
     Ipv6Prefix p{};
     size_t i = 0;
-    for (uint8_t b : head) p.first[i++] = b;
-    p.second = len;
+    for (uint8_t b : head) p.addr[i++] = b;
+    p.len = len;
     return p;
 }
 
@@ -115,20 +115,20 @@ TEST(Ipv6PrefixPool, Carves64sFromA56) {
     EXPECT_EQ(p.index().size(), 256u);
     std::set<std::array<uint8_t, 16>> got;
     while (auto pre = p.allocate()) {
-        EXPECT_EQ(pre->second, 64);
-        EXPECT_EQ(pre->first[6], 0x01);
-        for (int i = 8; i < 16; i++) EXPECT_EQ(pre->first[i], 0);
-        EXPECT_TRUE(got.insert(pre->first).second);
+        EXPECT_EQ(pre->len, 64);
+        EXPECT_EQ(pre->addr[6], 0x01);
+        for (int i = 8; i < 16; i++) EXPECT_EQ(pre->addr[i], 0);
+        EXPECT_TRUE(got.insert(pre->addr).second);
     }
     EXPECT_EQ(got.size(), 256u);
     const auto some = v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0x01, 0x7f}, 64);
     EXPECT_TRUE(p.contains(some));
     EXPECT_TRUE(p.release(some));
-    EXPECT_EQ(p.allocate()->first, some.first);
+    EXPECT_EQ(p.allocate()->addr, some.addr);
     EXPECT_FALSE(p.contains(v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0x02, 0x00}, 64)));  // other /56
     EXPECT_FALSE(p.contains(v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0x01, 0x00}, 60)));  // wrong length
     auto host_bits = some;
-    host_bits.first[15] = 1;
+    host_bits.addr[15] = 1;
     EXPECT_FALSE(p.contains(host_bits));
 }
 
