@@ -132,7 +132,7 @@ const char *to_string(AuthFailure f);
 // Credentials to check, for the owner (authenticator role).  Unused fields are
 // empty.  Names and passwords are arbitrary octets (UTF-8 or not), at most 255.
 struct VerifyRequest {
-    uint32_t ticket = 0;  // give it back in Verdict::ticket
+    uint32_t ticket = 0;  // give it back in AuthVerdict::ticket
     AuthProtocol protocol = AuthProtocol::pap;
     uint8_t id = 0;       // the packet identifier (CHAP: part of the MD5 input)
     std::string_view user;
@@ -145,7 +145,7 @@ struct VerifyRequest {
 };
 
 // The owner's answer.  The engine copies what it needs during the call.
-struct Verdict {
+struct AuthVerdict {
     uint32_t ticket = 0;
     bool accept = false;
     // Text for the peer: PAP Ack/Nak Msg, CHAP Success/Failure Message, the

@@ -139,7 +139,7 @@ void ChapAuthenticator::request_verify(const ControlPacket &p, const ChapValue &
     ctx_.listener->on_auth_event(e);
 }
 
-void ChapAuthenticator::verdict(const Verdict &v, uint64_t now) {
+void ChapAuthenticator::verdict(const AuthVerdict &v, uint64_t now) {
     if (state_ != AuthState::verifying || v.ticket != ticket_) {
         ++ctx_.counters->stale_verdicts;
         return;

@@ -12,14 +12,14 @@ AuthError parse_chap_value(const ControlPacket &p, ChapValue *out) {
     const std::span<const uint8_t> name = p.data.subspan(n + 1);
     if (name.size() > kMaxAuthName) return AuthError::name_too_long;
     out->value = p.data.subspan(1, n);
-    out->name = bytes_text(name);
+    out->name = auth_text(name);
     return AuthError::ok;
 }
 
 AuthError parse_chap_status(const ControlPacket &p, std::string_view *message) {
     if (p.code != uint8_t(ChapCode::Success) && p.code != uint8_t(ChapCode::Failure))
         return AuthError::unknown_code;
-    *message = bytes_text(p.data);
+    *message = auth_text(p.data);
     return AuthError::ok;
 }
 
@@ -30,14 +30,14 @@ std::span<const uint8_t> build_chap_value(PacketWriter &w, ChapCode code, uint8_
     w.put_u8(uint8_t(value.size()));
     w.put_bytes(value);
     const size_t room = kMaxPacket - w.size();
-    w.put_bytes(text_bytes(name.substr(0, room)));
+    w.put_bytes(auth_bytes(name.substr(0, room)));
     return w.finish();
 }
 
 std::span<const uint8_t> build_chap_status(PacketWriter &w, ChapCode code, uint8_t id,
                                            std::string_view message) {
     w.begin(uint8_t(code), id);
-    w.put_bytes(text_bytes(message.substr(0, kMaxPacket - kHeaderLen)));
+    w.put_bytes(auth_bytes(message.substr(0, kMaxPacket - kHeaderLen)));
     return w.finish();
 }
 

@@ -49,10 +49,10 @@ std::span<const uint8_t> build_chap_value(PacketWriter &w, ChapCode code, uint8_
 std::span<const uint8_t> build_chap_status(PacketWriter &w, ChapCode code, uint8_t id,
                                            std::string_view message);
 
-inline std::span<const uint8_t> text_bytes(std::string_view s) {
+inline std::span<const uint8_t> auth_bytes(std::string_view s) {
     return {reinterpret_cast<const uint8_t *>(s.data()), s.size()};
 }
-inline std::string_view bytes_text(std::span<const uint8_t> b) {
+inline std::string_view auth_text(std::span<const uint8_t> b) {
     return {reinterpret_cast<const char *>(b.data()), b.size()};
 }
 

@@ -131,7 +131,7 @@ void PapAuthenticator::handle_request(const ControlPacket &p) {
     ctx_.listener->on_auth_event(e);
 }
 
-void PapAuthenticator::verdict(const Verdict &v, uint64_t) {
+void PapAuthenticator::verdict(const AuthVerdict &v, uint64_t) {
     if (state_ != AuthState::verifying || v.ticket != ticket_) {
         ++ctx_.counters->stale_verdicts;
         return;

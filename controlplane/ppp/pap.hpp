@@ -63,7 +63,7 @@ public:
     void on_packet(std::span<const uint8_t> info, uint64_t now);
     // The owner's answer to the verify event with the same ticket; otherwise
     // (closed, stale ticket, nothing pending) ignored and counted.
-    void verdict(const Verdict &v, uint64_t now);
+    void verdict(const AuthVerdict &v, uint64_t now);
     void on_timer(uint64_t now);
     uint64_t next_deadline() const { return deadline_; }  // UINT64_MAX: none
     // LCP left Opened: no more timers, packets or verdicts are acted on.

@@ -80,10 +80,10 @@ struct Recorded {
     uint8_t flags = 0;
 };
 
-inline Verdict make_verdict(uint32_t ticket, bool accept, std::string_view message = {},
+inline AuthVerdict make_verdict(uint32_t ticket, bool accept, std::string_view message = {},
                             std::string_view authenticator_response = {},
                             std::string_view mschap_error = {}) {
-    Verdict v;
+    AuthVerdict v;
     v.ticket = ticket;
     v.accept = accept;
     v.message = message;
