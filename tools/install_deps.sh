@@ -24,6 +24,7 @@ PACKAGES=(
     iproute2 ethtool
     clang libclang-rt-14-dev
     nettle-dev xl2tpd
+    freeradius freeradius-utils
 )
 # shellcheck disable=SC2206  # word splitting of the env list is intended
 PACKAGES+=("$@" ${LNS_EXTRA_DEPS:-})
