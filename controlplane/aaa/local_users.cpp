@@ -47,8 +47,8 @@ bool LocalUsers::check(const cfg::LocalUser &u, const ppp::VerifyRequest &req) {
     return false;
 }
 
-ppp::Verdict LocalUsers::verify(const ppp::VerifyRequest &req) {
-    ppp::Verdict v;
+ppp::AuthVerdict LocalUsers::verify(const ppp::VerifyRequest &req) {
+    ppp::AuthVerdict v;
     v.ticket = req.ticket;
     const cfg::LocalUser *u = find(req.user);
     if (!u) {

@@ -36,7 +36,7 @@ public:
     const cfg::LocalUser *find(std::string_view name) const;
     // The verdict for `req` (ticket copied).  Reject messages do not say whether the
     // user or the password was wrong.
-    ppp::Verdict verify(const ppp::VerifyRequest &req);
+    ppp::AuthVerdict verify(const ppp::VerifyRequest &req);
     size_t size() const { return users_.size(); }
     const LocalUsersCounters &counters() const { return c_; }
 
