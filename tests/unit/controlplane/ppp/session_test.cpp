@@ -1,0 +1,347 @@
+// PppSession (LNS side) against a subscriber built from the same engines in their
+// client roles, back to back with a fake clock: CHAP / MS-CHAPv2 / PAP up to IPCP,
+// rejected credentials, subscriber Terminate, dead subscriber, proxy LCP and
+// proxy authentication, Protocol-Reject of unknown protocols.
+#include "controlplane/ppp/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "controlplane/ppp/chap_md5.hpp"
+#include "controlplane/ppp/mschap.hpp"
+
+namespace lns::cp::ppp {
+namespace {
+
+constexpr uint64_t kSec = 1'000'000'000ull;
+using Bytes = std::vector<uint8_t>;
+
+struct Lcg final : Random, AuthRandom {
+    uint64_t s;
+    explicit Lcg(uint64_t seed) : s(seed) {}
+    uint64_t next() override { return s = s * 6364136223846793005ull + 1442695040888963407ull; }
+};
+
+struct Frame {
+    bool to_client;
+    uint16_t protocol;
+    Bytes info;
+};
+
+// The subscriber: LCP, IPCP in client roles, and a CHAP or PAP peer.
+struct Client final : NoticeSink, AuthListener, Output {
+    std::deque<Frame> &wire;
+    LcpShared lcp_sh;
+    IpcpShared ipcp_sh;
+    AuthConfig auth_cfg;
+    AuthCounters auth_ctr;
+    Lcg rnd{99};
+    std::string user = "alice", password = "pw";
+    std::optional<Lcp> lcp;
+    std::optional<Ipcp> ipcp;
+    std::optional<ChapPeer> chap;
+    std::optional<PapPeer> pap;
+    bool ipcp_up = false, lcp_finished = false, auth_failed = false;
+    uint64_t now = 0;
+
+    explicit Client(std::deque<Frame> &w) : wire(w) {
+        lcp_sh.config = LcpConfig::client();
+        lcp_sh.random = &rnd;
+        ipcp_sh.config = IpcpConfig::client();
+        lcp.emplace(lcp_sh, *this, *this);
+        ipcp.emplace(ipcp_sh, *this, *this);
+    }
+    AuthContext ctx() { return AuthContext{&auth_cfg, &rnd, &auth_ctr, this, this}; }
+    void send(uint16_t protocol, std::span<const uint8_t> p) override {
+        wire.push_back({false, protocol, Bytes(p.begin(), p.end())});
+    }
+    void on_notice(const Notice &n) override {
+        if (n.protocol == kProtoLcp && n.kind == NoticeKind::up) {
+            const std::optional<AuthProtocol> a = lcp->result().auth_peer_requires;
+            if (a == AuthProtocol::pap) {
+                pap.emplace(ctx()).start(user, password, now);
+            } else if (a) {
+                chap.emplace(ctx(), *a).start(user, password, now);
+            }
+        }
+        if (n.protocol == kProtoLcp && n.kind == NoticeKind::finished) lcp_finished = true;
+        if (n.protocol == kProtoIpcp && n.kind == NoticeKind::up) ipcp_up = true;
+    }
+    void on_auth_event(const AuthEvent &e) override {
+        if (e.kind == AuthEventKind::success) {
+            ipcp->set_peer_mru(lcp->result().peer_mru);
+            ipcp->open(now);
+            ipcp->up(now);
+        } else if (e.kind == AuthEventKind::failure) {
+            auth_failed = true;
+        }
+    }
+    void receive(uint16_t protocol, std::span<const uint8_t> info) {
+        if (protocol == kProtoLcp) lcp->receive(info, now);
+        if (protocol == kProtoChap && chap) chap->on_packet(info, now);
+        if (protocol == kProtoPap && pap) pap->on_packet(info, now);
+        if (protocol == kProtoIpcp) ipcp->receive(info, now);
+    }
+    uint64_t deadline() const {
+        uint64_t d = std::min(lcp->next_deadline(), ipcp->next_deadline());
+        if (chap) d = std::min(d, chap->next_deadline());
+        if (pap) d = std::min(d, pap->next_deadline());
+        return d;
+    }
+    void timer(uint64_t t) {
+        now = t;
+        if (lcp->next_deadline() <= t) lcp->on_timer(t);
+        if (ipcp->next_deadline() <= t) ipcp->on_timer(t);
+        if (chap && chap->next_deadline() <= t) chap->on_timer(t);
+        if (pap && pap->next_deadline() <= t) pap->on_timer(t);
+    }
+};
+
+// The owner of the LNS-side session: checks credentials against one user,
+// assigns 100.64.0.7, records what happened.
+struct Host final : SessionHost {
+    std::deque<Frame> &wire;
+    std::string password = "pw";
+    bool answer_at_once = true;
+    std::optional<AuthVerdict> pending;  // computed at once, delivered later
+    ppp::AuthenticatorResponse ms_response{};
+    std::vector<std::string> authenticated;
+    std::vector<uint16_t> network_up;
+    std::optional<EndReason> finished;
+    std::vector<uint16_t> sent_protocols;
+    uint64_t now = 0;
+
+    explicit Host(std::deque<Frame> &w) : wire(w) {}
+    void ppp_send(PppSession &, uint16_t protocol, std::span<const uint8_t> p) override {
+        sent_protocols.push_back(protocol);
+        wire.push_back({true, protocol, Bytes(p.begin(), p.end())});
+    }
+    AuthVerdict check(const VerifyRequest &r) {
+        AuthVerdict v;
+        v.ticket = r.ticket;
+        if (r.protocol == AuthProtocol::pap) v.accept = r.password == password;
+        if (r.protocol == AuthProtocol::chap_md5) v.accept = chap_md5_verify(r, password);
+        if (r.protocol == AuthProtocol::mschap_v2) {
+            v.accept = mschapv2_verify(r.user, password, r.challenge.first<16>(), r.peer_challenge.first<16>(),
+                                       r.nt_response.first<24>(), &ms_response);
+            if (v.accept) v.authenticator_response = to_view(ms_response);
+        }
+        return v;
+    }
+    void ppp_verify(PppSession &s, const VerifyRequest &r) override {
+        if (answer_at_once) return s.auth_verdict(check(r), now);
+        pending = check(r);  // the request's spans are valid only during this call
+    }
+    void ppp_authenticated(PppSession &s, std::string_view user) override {
+        authenticated.emplace_back(user);
+        IpcpAssignment a;
+        a.peer_address = 0x64400007;
+        a.dns[0] = 0xC6336435;
+        s.start_network(0xCB007101, a, now);
+    }
+    void ppp_network_up(PppSession &, uint16_t protocol) override { network_up.push_back(protocol); }
+    void ppp_finished(PppSession &, EndReason why) override { finished = why; }
+};
+
+struct Rig {
+    std::deque<Frame> wire;
+    Lcg rnd{7};
+    PppShared sh;
+    Host host{wire};
+    Client client{wire};
+    std::optional<PppSession> lns;
+    uint64_t now = 0;
+    bool drop_to_lns = false;
+
+    explicit Rig(std::vector<AuthProtocol> auth = {AuthProtocol::chap_md5}) {
+        sh.lcp.config = LcpConfig::lns();
+        sh.lcp.config.request_auth = std::move(auth);
+        sh.lcp.random = &rnd;
+        sh.ipcp.config = IpcpConfig::lns();
+        sh.auth_random = &rnd;
+        lns.emplace(sh, host, 42);
+    }
+    void start(const ProxyInfo *proxy = nullptr) {
+        lns->start(now, proxy);
+        client.lcp->open(now);
+        client.lcp->up(now);
+    }
+    // Delivers frames until the wire is empty (bounded).
+    void pump() {
+        for (int i = 0; i < 1000 && !wire.empty(); i++) {
+            Frame f = std::move(wire.front());
+            wire.pop_front();
+            if (f.to_client) {
+                client.now = now;
+                client.receive(f.protocol, f.info);
+            } else if (!drop_to_lns) {
+                host.now = now;
+                lns->receive(f.protocol, f.info, now);
+            }
+        }
+    }
+    // Advances the clock to each deadline up to `until`, pumping in between.
+    void run(uint64_t until) {
+        pump();
+        for (int i = 0; i < 10000; i++) {
+            const uint64_t d = std::min(lns->next_deadline(), client.deadline());
+            if (d > until) break;
+            now = std::max(now, d);
+            host.now = now;
+            lns->on_timer(now);
+            client.timer(now);
+            pump();
+        }
+        now = std::max(now, until);
+    }
+};
+
+TEST(PppSession, ChapMd5UpToIpcp) {
+    Rig r;
+    r.start();
+    r.pump();
+    ASSERT_EQ(r.host.authenticated, std::vector<std::string>{"alice"});
+    ASSERT_EQ(r.host.network_up, std::vector<uint16_t>{kProtoIpcp});
+    EXPECT_TRUE(r.client.ipcp_up);
+    EXPECT_EQ(r.client.ipcp->result().local_address, 0x64400007u);  // what the client got
+    EXPECT_EQ(r.client.ipcp->result().dns[0], 0xC6336435u);
+    EXPECT_EQ(r.lns->ipcp().result().peer_address, 0x64400007u);
+    EXPECT_TRUE(r.lns->authenticated());
+    EXPECT_EQ(r.lns->user(), "alice");
+    EXPECT_FALSE(r.host.finished);
+    EXPECT_EQ(r.sh.counters.network_up, 1u);
+}
+
+TEST(PppSession, MsChapV2AndPap) {
+    for (AuthProtocol a : {AuthProtocol::mschap_v2, AuthProtocol::pap}) {
+        Rig r({a});
+        r.start();
+        r.pump();
+        EXPECT_EQ(r.host.network_up.size(), 1u) << to_string(a);
+        EXPECT_TRUE(r.client.ipcp_up) << to_string(a);
+        EXPECT_FALSE(r.client.auth_failed);
+    }
+}
+
+TEST(PppSession, WrongPasswordEndsTheLink) {
+    for (AuthProtocol a : {AuthProtocol::chap_md5, AuthProtocol::mschap_v2, AuthProtocol::pap}) {
+        Rig r({a});
+        r.client.password = "wrong";
+        r.start();
+        r.run(30 * kSec);
+        EXPECT_TRUE(r.host.authenticated.empty());
+        ASSERT_TRUE(r.host.finished) << to_string(a);
+        EXPECT_EQ(*r.host.finished, EndReason::auth_failed);
+        EXPECT_TRUE(r.client.auth_failed) << to_string(a);  // told by Failure / Nak
+        EXPECT_TRUE(r.client.lcp_finished) << to_string(a);  // and by Terminate
+        EXPECT_EQ(r.sh.counters.finished_by[size_t(EndReason::auth_failed)], 1u);
+    }
+}
+
+TEST(PppSession, AsynchronousVerdict) {
+    Rig r;
+    r.host.answer_at_once = false;
+    r.start();
+    r.pump();
+    ASSERT_TRUE(r.host.pending);
+    EXPECT_TRUE(r.host.authenticated.empty());
+    r.now += kSec / 10;  // RADIUS took 100 ms
+    r.lns->auth_verdict(*r.host.pending, r.now);
+    r.pump();
+    EXPECT_EQ(r.host.network_up.size(), 1u);
+}
+
+TEST(PppSession, SubscriberTerminates) {
+    Rig r;
+    r.start();
+    r.pump();
+    ASSERT_TRUE(r.client.ipcp_up);
+    r.client.lcp->close(r.now);
+    r.pump();
+    EXPECT_FALSE(r.host.finished);  // RFC 1661 §4.1 RTR in Opened: one restart period first
+    r.run(r.now + 10 * kSec);
+    ASSERT_TRUE(r.host.finished);
+    EXPECT_EQ(*r.host.finished, EndReason::peer_terminated);
+}
+
+TEST(PppSession, AdminCloseSendsTerminate) {
+    Rig r;
+    r.start();
+    r.pump();
+    r.lns->close(r.now);
+    r.pump();
+    ASSERT_TRUE(r.host.finished);  // Terminate-Ack came back
+    r.run(r.now + 10 * kSec);
+    EXPECT_TRUE(r.client.lcp_finished);
+    ASSERT_TRUE(r.host.finished);
+    EXPECT_EQ(*r.host.finished, EndReason::admin);
+    EXPECT_EQ(r.lns->next_deadline(), UINT64_MAX);
+}
+
+TEST(PppSession, DeadSubscriberDetectedByEcho) {
+    Rig r;
+    r.sh.lcp.config.echo.interval_ns = 10 * kSec;
+    r.sh.lcp.config.echo.max_failures = 3;
+    r.start();
+    r.pump();
+    ASSERT_TRUE(r.client.ipcp_up);
+    r.drop_to_lns = true;  // the subscriber vanishes
+    const uint64_t gone = r.now;
+    r.run(gone + 200 * kSec);
+    ASSERT_TRUE(r.host.finished);
+    EXPECT_EQ(*r.host.finished, EndReason::peer_dead);
+}
+
+TEST(PppSession, UnknownProtocolIsProtocolRejected) {
+    Rig r;
+    r.start();
+    r.pump();
+    const uint8_t ccp[] = {1, 1, 0, 4};
+    r.lns->receive(0x80fd, ccp, r.now);
+    ASSERT_FALSE(r.wire.empty());
+    EXPECT_EQ(r.wire.back().protocol, kProtoLcp);
+    EXPECT_EQ(r.wire.back().info[0], uint8_t(Code::ProtocolReject));
+    EXPECT_EQ(load_be16(r.wire.back().info.data() + 4), 0x80fd);
+    EXPECT_EQ(r.sh.counters.protocol_rejects_sent, 1u);
+    // IPCP before authentication is dropped, not answered.
+    Rig early;
+    early.host.answer_at_once = false;
+    early.start();
+    early.pump();
+    early.lns->receive(kProtoIpcp, ccp, early.now);
+    EXPECT_EQ(early.sh.counters.frames_before_phase, 1u);
+}
+
+TEST(PppSession, ProxyLcpAndProxyPap) {
+    Rig r({AuthProtocol::pap});
+    ProxyInfo p;
+    p.has_lcp = true;
+    p.lcp.our_mru = p.lcp.peer_mru = 1460;
+    p.lcp.our_magic = 0x11111111;
+    p.lcp.peer_magic = 0x22222222;
+    p.lcp.auth_we_require = AuthProtocol::pap;
+    p.has_auth = true;
+    p.auth_protocol = AuthProtocol::pap;
+    p.user = "alice";
+    p.password = "pw";
+    r.lns->start(r.now, &p);
+    EXPECT_TRUE(r.lns->lcp().opened());
+    EXPECT_EQ(r.sh.counters.proxy_lcp_used, 1u);
+    EXPECT_EQ(r.sh.counters.proxy_auth_used, 1u);
+    ASSERT_EQ(r.host.authenticated, std::vector<std::string>{"alice"});
+    // No LCP or PAP went to the subscriber: only IPCP starts.
+    for (uint16_t proto : r.host.sent_protocols) EXPECT_EQ(proto, kProtoIpcp);
+    // A wrong proxied password ends it.
+    Rig bad({AuthProtocol::pap});
+    p.password = "nope";
+    bad.lns->start(bad.now, &p);
+    bad.run(60 * kSec);  // Terminate-Requests nobody answers (no subscriber started)
+    ASSERT_TRUE(bad.host.finished);
+    EXPECT_EQ(*bad.host.finished, EndReason::auth_failed);
+}
+
+}  // namespace
+}  // namespace lns::cp::ppp
