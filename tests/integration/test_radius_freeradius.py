@@ -14,7 +14,11 @@ acct on free ports of 127.0.0.1, run in the foreground with -X), and Debian's
               checked (RFC 2759 8.7) by the probe.  A wrong password gets
               Access-Reject with each method (MS-CHAP-Error for MS-CHAPv2).
   in_flight   600 PAP requests at once over 3 source sockets (more than the 256
-              ids of one socket): 600 accepts.
+              ids of one socket): 600 accepts.  A burst this size overflows
+              freeradius's socket receive buffer (net.core.rmem_max, not changed
+              here: RcvbufErrors in /proc/net/snmp), so a few hundred of them
+              are answered after a retransmission: that is the engine's
+              retransmission at work, printed, not checked.
   failover    a first server that never answers (a free port), then freeradius:
               accept from server 1 after 2 transmissions to server 0.
   accounting  Start, Interim-Update and Stop for one session: freeradius's detail

@@ -200,7 +200,10 @@ std::string reply_json(const AccessReply &a) {
     j += ",\"idle_timeout\":" + std::to_string(a.idle_timeout);
     j += ",\"acct_interim_interval\":" + std::to_string(a.acct_interim_interval);
     j += ",\"classes\":[";
-    for (size_t i = 0; i < a.classes.size(); ++i) j += (i ? "," : "") + json_str(a.classes[i]);
+    for (size_t i = 0; i < a.classes.size(); ++i) {
+        if (i) j += ',';
+        j += json_str(a.classes[i]);
+    }
     j += "],\"reply_message\":" + json_str(a.reply_message);
     if (!a.ms_chap2_success.empty()) j += ",\"ms_chap2_success\":" + json_str(a.ms_chap2_success);
     if (!a.ms_chap_error.empty()) j += ",\"ms_chap_error\":" + json_str(a.ms_chap_error);
