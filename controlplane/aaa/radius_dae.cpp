@@ -120,6 +120,25 @@ uint32_t DaeServer::check_content(const PacketView &p, DaeRequest *r) const {
     return 0;
 }
 
+// What an answer (and a retransmitted request) needs from the request.
+void DaeServer::fill_entry(const PacketView &p, int client, Entry *en) {
+    *en = Entry{};
+    std::memcpy(en->req_auth.data(), p.authenticator(), 16);
+    en->code = p.code;
+    en->id = p.id;
+    en->client = client;
+    bool bad_ma = false;
+    en->had_ma = find_message_authenticator(p.bytes, &bad_ma) != 0;
+    AttrIter it(p.attributes);
+    Attribute a;
+    while (it.next(&a)) {
+        if (a.type != attr::kProxyState) continue;
+        en->proxy_state.push_back(a.type);
+        en->proxy_state.push_back(uint8_t(a.value.size() + 2));
+        en->proxy_state.insert(en->proxy_state.end(), a.value.begin(), a.value.end());
+    }
+}
+
 void DaeServer::on_datagram(uint32_t ip, uint16_t port, ByteSpan bytes, uint64_t now) {
     ++c_.datagrams_in;
     PacketView p;
@@ -154,21 +173,7 @@ void DaeServer::on_datagram(uint32_t ip, uint16_t port, ByteSpan bytes, uint64_t
     }
     if (found != entries_.end() && !found->second.answered) by_handle_.erase(found->second.handle);
     Entry &en = entries_[key];
-    en = Entry{};
-    std::memcpy(en.req_auth.data(), p.authenticator(), 16);
-    en.code = p.code;
-    en.id = p.id;
-    en.client = client;
-    bool bad_ma = false;
-    en.had_ma = find_message_authenticator(p.bytes, &bad_ma) != 0;
-    AttrIter it(p.attributes);
-    Attribute a;
-    while (it.next(&a)) {
-        if (a.type != attr::kProxyState) continue;
-        en.proxy_state.push_back(a.type);
-        en.proxy_state.push_back(uint8_t(a.value.size() + 2));
-        en.proxy_state.insert(en.proxy_state.end(), a.value.begin(), a.value.end());
-    }
+    fill_entry(p, client, &en);
     ++(p.code == Code::CoaRequest ? c_.coa_requests : c_.disconnect_requests);
 
     DaeRequest req;

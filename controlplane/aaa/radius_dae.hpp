@@ -134,6 +134,7 @@ private:
     };
 
     int find_client(uint32_t ip) const;
+    static void fill_entry(const PacketView &p, int client, Entry *en);
     uint32_t check_content(const PacketView &p, DaeRequest *r) const;
     void send_answer(uint64_t key, Entry &e, bool ack, uint32_t cause, uint64_t now);
     void arm(uint64_t key, Entry &e, uint64_t due);
