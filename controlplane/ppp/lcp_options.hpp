@@ -52,9 +52,11 @@ struct LcpConfig {
     bool nak_peer_mru_above_path = true;
     // Magic-Number (§6.4) and loop detection: after max_loopback signs of a loop
     // (our own Magic-Number in the peer's request, or our Nak'd value coming back)
-    // without progress, the link is looped back and LCP closes.
+    // without progress, the link is looped back and LCP closes.  A looped link shows
+    // two signs per round, so 5 trips in the third round, before Max-Failure (5)
+    // would turn the loop's Naks into Rejects.
     bool magic = true;
-    uint8_t max_loopback = 10;
+    uint8_t max_loopback = 5;
     // Auth-Protocol (§6.2).  request_auth: what we ask the peer to authenticate with,
     // in preference order (empty: no authentication).  When the peer Rejects it or
     // Naks only protocols not in the list, LCP closes if auth_required, else goes on

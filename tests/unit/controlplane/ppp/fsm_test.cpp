@@ -298,3 +298,162 @@ TEST(FsmTransition, TableMatchesRfcText) {
 
 }  // namespace
 }  // namespace lns::cp::ppp
+
+// ---- Behaviour beyond single cells ---------------------------------------------------
+
+namespace lns::cp::ppp {
+namespace {
+
+using namespace test;
+
+LcpConfig quiet_config() {
+    LcpConfig c = LcpConfig::lns();
+    c.request_auth.clear();
+    c.magic = false;
+    c.echo.interval_ns = 0;
+    return c;
+}
+
+TEST(FsmRestart, MaxConfigureExpiryFinishes) {
+    Rig r;
+    r.now = 0;
+    r.lcp->open(0);
+    r.lcp->up(0);
+    while (r.lcp->next_deadline() != UINT64_MAX) r.fire();
+    ASSERT_EQ(r.wire.sent.size(), 10u);  // Max-Configure requests, 3 s apart
+    for (const auto &p : r.wire.sent) {
+        EXPECT_EQ(p.code(), 1);
+        EXPECT_EQ(p.id(), r.wire.sent[0].id());  // retransmissions keep the Identifier
+    }
+    EXPECT_EQ(r.now, 30 * kSec);  // TO- one period after the tenth
+    EXPECT_EQ(r.lcp->state(), State::Stopped);
+    EXPECT_EQ(r.notes.got.back().kind, NoticeKind::finished);
+    EXPECT_EQ(r.notes.got.back().reason, Reason::max_configure);
+    EXPECT_EQ(r.sh.counters.fsm.retransmits, 9u);
+    EXPECT_EQ(r.sh.counters.fsm.timeouts, 1u);
+}
+
+TEST(FsmRestart, PassiveOptionWaitsWithoutFinishing) {
+    Rig r;
+    r.sh.config.fsm.passive = true;
+    r.lcp->open(0);
+    r.lcp->up(0);
+    r.notes.clear();
+    while (r.lcp->next_deadline() != UINT64_MAX) r.fire();
+    EXPECT_EQ(r.lcp->state(), State::Stopped);
+    EXPECT_TRUE(r.notes.got.empty());
+    r.good_confreq();  // the peer shows up: irc,scr,sca/8
+    EXPECT_EQ(r.lcp->state(), State::AckSent);
+}
+
+TEST(FsmRestart, NewRequestNewIdentifier) {
+    Rig r;
+    r.lcp->open(0);
+    r.lcp->up(0);
+    const uint8_t id1 = r.wire.last().id();
+    r.rx(packet(3, id1, mru(1400)));
+    EXPECT_NE(r.wire.last().id(), id1);
+    EXPECT_EQ(r.wire.last().data(), mru(1400));
+}
+
+TEST(FsmValidation, RepliesNotForOurRequestDiscarded) {
+    Rig r;
+    r.lcp->open(0);
+    r.lcp->up(0);
+    const uint8_t id = r.lcp->last_request_id();
+    r.wire.clear();
+    r.rx(packet(2, uint8_t(id + 1), mru(1460)));  // wrong id
+    r.rx(packet(2, id, mru(1400)));               // options differ from our request
+    r.rx(packet(4, id, mru(1400)));               // rejects what we did not send
+    r.rx(packet(3, uint8_t(id + 9), mru(1400)));  // Nak, wrong id
+    EXPECT_TRUE(r.wire.sent.empty());
+    EXPECT_EQ(r.lcp->state(), State::ReqSent);
+    const auto &c = r.sh.counters.fsm;
+    EXPECT_EQ(c.rx_bad_id, 2u);
+    EXPECT_EQ(c.rx_ack_mismatch, 1u);
+    EXPECT_EQ(c.rx_bad_reject, 1u);
+}
+
+TEST(FsmValidation, MalformedPacketsCountedNeverAnswered) {
+    Rig r;
+    r.rx({0x01, 0x02, 0x00});                    // shorter than a header
+    EXPECT_EQ(r.sh.counters.fsm.rx_truncated, 1u);
+    r.lcp->open(0);
+    r.lcp->up(0);
+    r.wire.clear();
+    r.rx({0x01, 0x02, 0x00, 0x03});              // Length below 4
+    r.rx({0x01, 0x02, 0x00, 0x20, 0x01, 0x04});  // Length beyond the bytes
+    r.rx(packet(7, 1));                          // Code-Reject quoting nothing
+    EXPECT_TRUE(r.wire.sent.empty());
+    EXPECT_EQ(r.sh.counters.fsm.rx_bad_length, 1u);
+    EXPECT_EQ(r.sh.counters.fsm.rx_truncated, 2u);
+    EXPECT_EQ(r.sh.counters.fsm.rx_short_code_reject, 1u);
+    // Padding after Length is ignored (RFC 1661 §5).
+    Bytes padded = packet(1, 0x42, mru(1400));
+    padded.insert(padded.end(), {0xde, 0xad});
+    r.rx(padded);
+    EXPECT_EQ(r.wire.last().bytes, packet(2, 0x42, mru(1400)));
+}
+
+TEST(FsmValidation, PacketsBeforeLowerLayerUpDropped) {
+    Rig r;
+    r.lcp->open(0);
+    r.rx(packet(1, 1, mru(1400)));
+    EXPECT_TRUE(r.wire.sent.empty());
+    EXPECT_EQ(r.sh.counters.fsm.rx_not_ready, 1u);
+}
+
+// The sink sees final state and may call back into the engine.
+TEST(FsmNotices, DeliveredAfterStateIsFinalAndReentrant) {
+    struct Sink final : NoticeSink {
+        Lcp *lcp = nullptr;
+        std::vector<std::pair<NoticeKind, State>> seen;
+        void on_notice(const Notice &n) override {
+            seen.push_back({n.kind, lcp->state()});
+            if (n.kind == NoticeKind::up) lcp->close(0);  // nested call from the sink
+        }
+    } sink;
+    LcpShared sh;
+    sh.config = quiet_config();
+    Wire wire;
+    Lcp lcp(sh, wire, sink);
+    sink.lcp = &lcp;
+    lcp.open(0);
+    lcp.up(0);
+    lcp.receive(packet(1, 1, mru(1400)), 0);
+    lcp.receive(packet(2, lcp.last_request_id(), mru(1460)), 0);
+    ASSERT_EQ(sink.seen.size(), 3u);
+    EXPECT_EQ(sink.seen[0], std::make_pair(NoticeKind::started, State::Starting));
+    EXPECT_EQ(sink.seen[1], std::make_pair(NoticeKind::up, State::Opened));
+    EXPECT_EQ(sink.seen[2], std::make_pair(NoticeKind::down, State::Closing));
+    EXPECT_EQ(wire.last().code(), 5);
+}
+
+// Down and Up of the lower layer restart negotiation (RFC 1661 §4.3).
+TEST(FsmLowerLayer, DownThenUpRenegotiates) {
+    Rig r;
+    r.to_opened();
+    r.notes.clear();
+    r.lcp->down(r.now);
+    EXPECT_EQ(r.lcp->state(), State::Starting);
+    ASSERT_EQ(r.notes.kinds(), std::vector<NoticeKind>{NoticeKind::down});
+    EXPECT_EQ(r.notes.got[0].reason, Reason::lower_down);
+    r.wire.clear();
+    r.lcp->up(r.now);
+    EXPECT_EQ(r.lcp->state(), State::ReqSent);
+    EXPECT_EQ(r.wire.codes(), std::vector<uint8_t>{1});
+}
+
+TEST(FsmLowerLayer, RenegotiationWhileOpenedReported) {
+    Rig r;
+    r.to_opened();
+    r.notes.clear();
+    r.good_confreq();
+    ASSERT_EQ(r.notes.kinds(), std::vector<NoticeKind>{NoticeKind::down});
+    EXPECT_EQ(r.notes.got[0].reason, Reason::renegotiate);
+    r.ack_ours();
+    EXPECT_TRUE(r.lcp->opened());
+}
+
+}  // namespace
+}  // namespace lns::cp::ppp
