@@ -1,0 +1,254 @@
+// SubscriberManager: a subscriber's whole life with local users and pools, against
+// the client-role engines, through a fake control-core environment: PPP up and
+// addresses published; ends by subscriber Terminate, LAC CDN, session and idle
+// timeouts, Disconnect-Request, rejected credentials, pool exhaustion; addresses
+// released every time.
+#include "controlplane/subscribers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tests/harness/ppp_client_engines.hpp"
+
+namespace lns::cp {
+namespace {
+
+constexpr uint64_t kSec = 1'000'000'000ull;
+using ppp::test::Client;
+using ppp::test::Frame;
+using ppp::test::Lcg;
+
+struct FakeEnv final : SubscriberEnv {
+    std::deque<Frame> &wire;
+    std::map<uint32_t, uint32_t> ipv4;  // index -> published address
+    std::vector<std::pair<uint32_t, uint16_t>> ended;  // index, CDN result
+    std::map<uint32_t, aaa::TrafficCounters> counters;
+    explicit FakeEnv(std::deque<Frame> &w) : wire(w) {}
+    void send_ppp(uint32_t, uint16_t protocol, std::span<const uint8_t> p) override {
+        wire.push_back({true, protocol, ppp::test::Bytes(p.begin(), p.end())});
+    }
+    bool set_addresses(uint32_t index, std::optional<uint32_t> v4, std::optional<aaa::Ipv6Prefix>,
+                       std::string *) override {
+        if (v4) ipv4[index] = *v4;
+        return true;
+    }
+    void end_call(uint32_t index, uint16_t result, uint16_t) override {
+        ended.emplace_back(index, result);
+        ipv4.erase(index);
+    }
+    aaa::TrafficCounters traffic(uint32_t index) override { return counters[index]; }
+    uint32_t local_ipv4(uint32_t) override { return 0xCB007101; }
+};
+
+cfg::Config make_config() {
+    cfg::Config c;
+    c.ppp.auth = {cfg::AuthProtocol::chap_md5};
+    c.ppp.echo_interval_s = 0;
+    c.ppp.dns_primary = 0xC6336435;
+    c.aaa.ipv4_pools.push_back({"subs", 0x64400001, 0x64400002});  // two addresses
+    c.aaa.default_ipv4_pool = "subs";
+    cfg::LocalUser u;
+    u.name = "alice";
+    u.password = "pw";
+    c.aaa.users.push_back(u);
+    u.name = "shorty";
+    u.session_timeout_s = 5;
+    c.aaa.users.push_back(u);
+    u.name = "sleepy";
+    u.session_timeout_s = 0;
+    u.idle_timeout_s = 20;
+    c.aaa.users.push_back(u);
+    return c;
+}
+
+struct Rig {
+    cfg::Config cfg = make_config();
+    std::deque<Frame> wire;
+    FakeEnv env{wire};
+    Lcg rnd{3}, auth_rnd{4};
+    uint64_t now = 0;
+    std::unique_ptr<SubscriberManager> mgr;
+    aaa::Aaa aaa{cfg.aaa, 0, [] { return 1; }, [](const aaa::RadiusDatagram &) {},
+                 [this](const aaa::AuthAnswer &a) { mgr->auth_answer(a, now); }};
+    std::map<uint32_t, std::unique_ptr<Client>> clients;
+
+    Rig() { mgr = std::make_unique<SubscriberManager>(cfg, env, aaa, rnd, auth_rnd, 16); }
+
+    Client &call(uint32_t index, const std::string &user, const std::string &password = "pw") {
+        auto c = std::make_unique<Client>(client_wire[index]);
+        c->user = user;
+        c->password = password;
+        Client &ref = *c;
+        clients[index] = std::move(c);
+        mgr->call_up(index, 100, uint16_t(200 + index), nullptr, 1460, now);
+        ref.now = now;
+        ref.lcp->open(now);
+        ref.lcp->up(now);
+        return ref;
+    }
+    // Delivers frames both ways until quiet.  Frames to clients go to the one
+    // subscriber with a client (tests run one at a time through the LNS wire).
+    std::map<uint32_t, std::deque<Frame>> client_wire;
+    void pump(uint32_t index) {
+        Client &c = *clients.at(index);
+        for (int i = 0; i < 1000 && (!wire.empty() || !client_wire[index].empty()); i++) {
+            while (!wire.empty()) {
+                Frame f = std::move(wire.front());
+                wire.pop_front();
+                c.now = now;
+                c.receive(f.protocol, f.info);
+            }
+            while (!client_wire[index].empty()) {
+                Frame f = std::move(client_wire[index].front());
+                client_wire[index].pop_front();
+                ppp::test::Bytes b = {uint8_t(f.protocol >> 8), uint8_t(f.protocol)};
+                b.insert(b.end(), f.info.begin(), f.info.end());
+                mgr->frame(index, b, now);
+            }
+        }
+    }
+    void run(uint32_t index, uint64_t until) {
+        pump(index);
+        for (int i = 0; i < 10000; i++) {
+            const uint64_t d = std::min(mgr->next_deadline(), clients.at(index)->deadline());
+            if (d > until) break;
+            now = std::max(now, d);
+            mgr->on_timer(now);
+            clients.at(index)->timer(now);
+            pump(index);
+        }
+        now = std::max(now, until);
+    }
+    size_t pool_used() { return aaa.pools().ipv4_pools()[0].index().used(); }
+};
+
+TEST(Subscribers, UpThenSubscriberTerminates) {
+    Rig r;
+    Client &c = r.call(3, "alice");
+    r.pump(3);
+    ASSERT_TRUE(c.ipcp_up);
+    const uint32_t ip = c.ipcp->result().local_address;
+    EXPECT_TRUE(ip == 0x64400001 || ip == 0x64400002);
+    EXPECT_EQ(r.env.ipv4.at(3), ip);  // published in the data plane
+    EXPECT_EQ(c.ipcp->result().dns[0], 0xC6336435u);
+    auto v = r.mgr->view(3);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->up);
+    EXPECT_EQ(v->user, "alice");
+    EXPECT_EQ(r.pool_used(), 1u);
+    EXPECT_EQ(r.mgr->counters().sessions_up, 1u);
+    c.lcp->close(r.now);
+    r.run(3, r.now + 10 * kSec);
+    ASSERT_EQ(r.env.ended.size(), 1u);
+    EXPECT_EQ(r.env.ended[0], std::make_pair(3u, l2tp::cdn::kAdmin));
+    EXPECT_EQ(r.pool_used(), 0u);
+    EXPECT_FALSE(r.mgr->view(3));
+    EXPECT_EQ(r.mgr->count(), 0u);
+}
+
+TEST(Subscribers, LacClearsTheCall) {
+    Rig r;
+    Client &c = r.call(1, "alice");
+    r.pump(1);
+    ASSERT_TRUE(c.ipcp_up);
+    r.mgr->call_down(1, r.now);
+    EXPECT_TRUE(r.env.ended.empty());  // no CDN back: the LAC already cleared it
+    EXPECT_EQ(r.pool_used(), 0u);
+    EXPECT_EQ(r.mgr->counters().lac_cleared, 1u);
+    EXPECT_EQ(r.mgr->count(), 0u);
+}
+
+TEST(Subscribers, WrongPasswordNeverGetsAnAddress) {
+    Rig r;
+    Client &c = r.call(2, "alice", "bad");
+    r.run(2, 60 * kSec);
+    EXPECT_TRUE(c.auth_failed);
+    EXPECT_TRUE(r.env.ipv4.empty());
+    ASSERT_EQ(r.env.ended.size(), 1u);
+    EXPECT_EQ(r.pool_used(), 0u);
+    EXPECT_EQ(r.mgr->counters().auth_rejects, 1u);
+}
+
+TEST(Subscribers, SessionTimeout) {
+    Rig r;
+    Client &c = r.call(4, "shorty");
+    r.pump(4);
+    ASSERT_TRUE(c.ipcp_up);
+    r.run(4, 4 * kSec);
+    EXPECT_TRUE(r.env.ended.empty());
+    r.run(4, 20 * kSec);
+    ASSERT_EQ(r.env.ended.size(), 1u);
+    EXPECT_EQ(r.mgr->counters().session_timeouts, 1u);
+    EXPECT_TRUE(c.lcp_finished);  // told with LCP Terminate
+}
+
+TEST(Subscribers, IdleTimeoutOnlyWithoutTraffic) {
+    Rig r;
+    Client &c = r.call(5, "sleepy");
+    r.pump(5);
+    ASSERT_TRUE(c.ipcp_up);
+    r.env.counters[5].in_packets = 10;  // traffic during the first period
+    r.run(5, 25 * kSec);
+    EXPECT_TRUE(r.env.ended.empty());
+    r.run(5, 70 * kSec);  // then none for a whole period
+    ASSERT_EQ(r.env.ended.size(), 1u);
+    EXPECT_EQ(r.mgr->counters().idle_timeouts, 1u);
+}
+
+TEST(Subscribers, DisconnectRequestByAcctSessionIdAndAddress) {
+    Rig r;
+    Client &c = r.call(6, "alice");
+    r.pump(6);
+    ASSERT_TRUE(c.ipcp_up);
+    aaa::DaeRequest d;
+    d.acct_session_id = "nope";
+    EXPECT_EQ(r.mgr->dae_request(d, r.now), 0u);
+    d.acct_session_id = r.mgr->view(6)->acct_session_id;
+    d.has_framed_ip = true;
+    d.framed_ip = 0x01020304;  // does not match: not this session
+    EXPECT_EQ(r.mgr->dae_request(d, r.now), 0u);
+    d.framed_ip = c.ipcp->result().local_address;
+    EXPECT_EQ(r.mgr->dae_request(d, r.now), 1u);
+    r.run(6, r.now + 10 * kSec);
+    ASSERT_EQ(r.env.ended.size(), 1u);
+    EXPECT_EQ(r.mgr->counters().disconnects, 1u);
+    EXPECT_TRUE(c.lcp_finished);
+    EXPECT_EQ(r.pool_used(), 0u);
+}
+
+TEST(Subscribers, CoaChangesTheSessionTimeout) {
+    Rig r;
+    Client &c = r.call(7, "alice");
+    r.pump(7);
+    ASSERT_TRUE(c.ipcp_up);
+    aaa::DaeRequest d;
+    d.kind = aaa::DaeKind::coa;
+    d.user_name = "alice";
+    d.has_session_timeout = true;
+    d.session_timeout = 30;
+    EXPECT_EQ(r.mgr->dae_request(d, r.now), 1u);
+    r.run(7, 25 * kSec);
+    EXPECT_TRUE(r.env.ended.empty());
+    r.run(7, 40 * kSec);
+    EXPECT_EQ(r.mgr->counters().session_timeouts, 1u);
+}
+
+TEST(Subscribers, PoolExhaustionEndsTheCall) {
+    Rig r;
+    for (uint32_t i = 0; i < 2; i++) {
+        r.call(i, "alice");
+        r.pump(i);
+        ASSERT_TRUE(r.clients[i]->ipcp_up);
+    }
+    Client &c = r.call(9, "alice");
+    r.run(9, 30 * kSec);
+    EXPECT_FALSE(c.ipcp_up);
+    ASSERT_EQ(r.env.ended.size(), 1u);
+    EXPECT_EQ(r.env.ended[0], std::make_pair(9u, l2tp::cdn::kTempNoFacilities));
+    EXPECT_EQ(r.mgr->counters().address_failures, 1u);
+    EXPECT_EQ(r.pool_used(), 2u);
+}
+
+}  // namespace
+}  // namespace lns::cp
