@@ -122,6 +122,7 @@ struct FsmCounters {
     uint64_t options_unknown = 0;      // peer options Rejected as unknown
     uint64_t options_malformed = 0;    // peer options Rejected for a bad length/value
     uint64_t options_naked = 0;        // peer options Nak'd
+    uint64_t nak_options_malformed = 0; // options in a Nak with a bad length: ignored
     uint64_t max_failure_rejects = 0;  // Naks turned into Rejects by Max-Failure
     uint64_t negotiation_failed = 0;   // we closed: a required option cannot be agreed
     uint64_t layer_up = 0, layer_down = 0, layer_finished = 0;

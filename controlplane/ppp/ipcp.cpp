@@ -33,7 +33,8 @@ public:
     }
     // The peer assigns us an address (or hints one we did not ask about).
     Applied naked(IpcpCtx &c, std::span<const uint8_t> value) const override {
-        if (value.size() != 4 || !c.cfg.accept_address_nak) return {};
+        if (value.size() != 4) return {Applied::malformed, Reason::none};
+        if (!c.cfg.accept_address_nak) return {};
         const uint32_t v = load_be32(value.data());
         if (v != 0) {
             c.n.local = v;
@@ -94,7 +95,8 @@ public:
         put_addr_option(w, type(), c.n.learned[i_]);
     }
     Applied naked(IpcpCtx &c, std::span<const uint8_t> value) const override {
-        if (wanted(c) && value.size() == 4) c.n.learned[i_] = load_be32(value.data());
+        if (value.size() != 4) return {Applied::malformed, Reason::none};
+        if (wanted(c)) c.n.learned[i_] = load_be32(value.data());
         return {};
     }
     Applied rejected(IpcpCtx &c) const override {
@@ -194,7 +196,7 @@ Applied Ipcp::apply_ack() {
 
 Applied Ipcp::apply_nak(std::span<const uint8_t> options) {
     IpcpCtx c = ctx();
-    return apply_nak_options(ipcp_option_table(), c, options);
+    return apply_nak_options(ipcp_option_table(), c, options, sh_->counters.fsm);
 }
 
 Applied Ipcp::apply_reject(std::span<const uint8_t> options) {

@@ -29,7 +29,8 @@ public:
     }
     // The peer suggests an identifier for us: taken if usable, else we draw anew.
     Applied naked(Ipv6cpCtx &c, std::span<const uint8_t> value) const override {
-        if (!c.n.want || value.size() != 8) return {};
+        if (value.size() != 8) return {Applied::malformed, Reason::none};
+        if (!c.n.want) return {};
         const uint64_t v = load_be64(value.data());
         if (c.cfg.accept_id_nak && v != 0 && v != c.n.peer) {
             c.n.local = v;
@@ -111,7 +112,7 @@ uint8_t Ipv6cp::check_request(std::span<const uint8_t> options, uint8_t id,
 
 Applied Ipv6cp::apply_nak(std::span<const uint8_t> options) {
     Ipv6cpCtx c = ctx();
-    return apply_nak_options(ipv6cp_option_table(), c, options);
+    return apply_nak_options(ipv6cp_option_table(), c, options, sh_->counters.fsm);
 }
 
 Applied Ipv6cp::apply_reject(std::span<const uint8_t> options) {

@@ -119,7 +119,7 @@ Applied Lcp::apply_ack() {
 
 Applied Lcp::apply_nak(std::span<const uint8_t> options) {
     LcpCtx c = ctx();
-    const Applied r = apply_nak_options(lcp_option_table(), c, options);
+    const Applied r = apply_nak_options(lcp_option_table(), c, options, sh_->counters.fsm);
     if (r.kind == Applied::fail && r.why == Reason::looped_back) report_loop();
     return r;
 }

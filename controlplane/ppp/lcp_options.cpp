@@ -42,7 +42,7 @@ public:
     }
     // The peer suggests another MRU: taken when we can receive it over the path.
     Applied naked(LcpCtx &c, std::span<const uint8_t> value) const override {
-        if (value.size() != 2) return {};
+        if (value.size() != 2) return {Applied::malformed, Reason::none};
         const uint16_t v = load_be16(value.data());
         if (v >= kMinMru && v <= our_max(c)) {
             c.n.our_mru = v;
@@ -87,6 +87,7 @@ public:
     }
     // The peer prefers another protocol: taken if we allow it, else our next choice.
     Applied naked(LcpCtx &c, std::span<const uint8_t> value) const override {
+        if (value.size() < 2) return {Applied::malformed, Reason::none};
         if (!wanted(c)) return {};  // a hint while we require nothing: ignored
         const auto &list = c.cfg.request_auth;
         AuthProtocol p;
@@ -143,7 +144,8 @@ public:
     // §6.4: a Nak carrying the value we last Nak'd makes a loop more likely; any
     // other value proves there is none.  Either way we choose a new number.
     Applied naked(LcpCtx &c, std::span<const uint8_t> value) const override {
-        if (!c.n.want_magic || value.size() != 4) return {};
+        if (value.size() != 4) return {Applied::malformed, Reason::none};
+        if (!c.n.want_magic) return {};
         const uint32_t v = load_be32(value.data());
         if (v != 0 && v == c.n.last_nak_magic) {
             ++c.n.loops;

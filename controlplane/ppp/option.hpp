@@ -48,7 +48,8 @@ public:
     virtual void write(const Ctx &, PacketWriter &) const {}
     virtual Applied acked(Ctx &) const { return {}; }
     // `value` is the Nak'd option's value (after type and length); the option may be
-    // one we did not request (a hint).
+    // one we did not request (a hint).  Applied::malformed: a bad length, the option
+    // is ignored (and counted).
     virtual Applied naked(Ctx &, std::span<const uint8_t> value) const {
         (void)value;
         return {};
@@ -162,9 +163,11 @@ Applied apply_ack_options(OptionTable<Ctx> t, Ctx &c) {
     return {};
 }
 
-// A Configure-Nak (§5.3): each known option's naked(); unknown types are ignored.
+// A Configure-Nak (§5.3): each known option's naked(); unknown types and options
+// with a bad length are ignored (the latter counted), the rest still applies.
 template <class Ctx>
-Applied apply_nak_options(OptionTable<Ctx> t, Ctx &c, std::span<const uint8_t> options) {
+Applied apply_nak_options(OptionTable<Ctx> t, Ctx &c, std::span<const uint8_t> options,
+                          FsmCounters &ctr) {
     if (!options_well_formed(options)) return {Applied::malformed, Reason::none};
     OptionReader rd(options);
     Option o;
@@ -172,7 +175,8 @@ Applied apply_nak_options(OptionTable<Ctx> t, Ctx &c, std::span<const uint8_t> o
         const OptionHandler<Ctx> *h = find_option(t, o.type);
         if (h == nullptr) continue;
         const Applied r = h->naked(c, o.value);
-        if (r.kind != Applied::ok) return r;
+        if (r.kind == Applied::malformed) ++ctr.nak_options_malformed;
+        if (r.kind == Applied::fail) return r;
     }
     return {};
 }

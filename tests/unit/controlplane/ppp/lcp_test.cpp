@@ -85,6 +85,15 @@ TEST(LcpMru, PeerNakOfOurMruTakenOnlyWithinPath) {
     EXPECT_EQ(r.last(1).data()[2] << 8 | r.last(1).data()[3], 1200);
 }
 
+TEST(LcpNegotiation, NakOptionWithBadLengthIgnoredRestApplied) {
+    LcpRig r;
+    r.start();
+    r.rx(packet(3, r.last(1).id(), cat({opt(1, {0x05, 0x00, 0x00}), auth_pap()})));
+    const Bytes req = r.last(1).data();
+    EXPECT_EQ(Bytes(req.begin(), req.begin() + 8), cat({mru(1460), auth_pap()}));
+    EXPECT_EQ(r.sh.counters.fsm.nak_options_malformed, 1u);
+}
+
 TEST(LcpMru, PeerMruCappedAtPathInResult) {
     LcpConfig cfg = LcpConfig::lns();
     cfg.nak_peer_mru_above_path = false;
