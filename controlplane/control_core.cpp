@@ -1,5 +1,6 @@
 // Control core: start-up, session installation, the poll loop, transmission.
 #include "controlplane/control_core.hpp"
+#include "controlplane/control_env.hpp"
 
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
@@ -114,7 +115,7 @@ bool ControlCore::init(std::string *err) {
         }
     }
     init_l2tp();
-    return true;
+    return init_subscribers(err);
 }
 
 uint32_t ControlCore::install_session(const SessionRequest &r, std::string *err) {
@@ -186,6 +187,7 @@ unsigned ControlCore::poll(uint64_t now_ns) {
         l2tp_->on_timer(now_ns);
         run_l2tp_actions();
     }
+    poll_subscribers(now_ns);
     rt_.tables->reclaim();
     return handled;
 }
@@ -202,7 +204,7 @@ void ControlCore::handle_punt(rte_mbuf *m, uint64_t now) {
             if (l2tp_) return handle_l2tp(m);
             c_.unhandled_l2tp_control++;
             break;
-        case dp::Punt::ppp_control: c_.unhandled_ppp_control++; break;
+        case dp::Punt::ppp_control: return handle_ppp(m);
         case dp::Punt::ike: c_.unhandled_ike++; break;
         default: break;
     }

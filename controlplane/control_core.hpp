@@ -24,7 +24,11 @@
 #include <utility>
 #include <vector>
 
+#include "controlplane/aaa/aaa.hpp"
+#include "controlplane/aaa/radius_dae.hpp"
 #include "controlplane/l2tp/endpoint.hpp"
+#include "controlplane/net/udp_socket.hpp"
+#include "controlplane/subscribers.hpp"
 #include "controlplane/net/neighbor_resolver.hpp"
 #include "dataplane/neighbor_dir.hpp"
 #include "dataplane/runtime.hpp"
@@ -59,7 +63,7 @@ struct ControlCounters {
     X(unhandled_l2tp_control) X(unhandled_ppp_control) X(unhandled_ike) X(unhandled_subscriber_nd)                       \
     X(inbox_full) X(mbuf_alloc_failed) X(sessions_installed) X(sessions_removed)              \
     X(session_install_failed) X(l2tp_bad_frame) X(l2tp_tx_no_mac) X(l2tp_session_install_failed) \
-    X(l2tp_sessions_removed) X(l2tp_sessions_sequenced)
+    X(l2tp_sessions_removed) X(l2tp_sessions_sequenced) X(subscriber_orphans)
 #define LNS_CTL_FIELD(n) uint64_t n = 0;
     LNS_CTL_COUNTERS(LNS_CTL_FIELD)
 #undef LNS_CTL_FIELD
@@ -96,6 +100,11 @@ public:
     // L2TP endpoint counters and one row per tunnel, for stats output.
     std::vector<std::pair<std::string, uint64_t>> l2tp_counter_list() const;
     std::vector<dp::TunnelRow> tunnel_rows() const;
+    // Subscribers (control_ppp.cpp): LCP Terminate and accounting Stop for every
+    // subscriber (before shutdown_l2tp), and their counters for stats output.
+    void shutdown_subscribers();
+    std::vector<std::pair<std::string, uint64_t>> subscriber_counter_list() const;
+    const SubscriberManager *subscribers() const { return subs_.get(); }
     std::vector<std::pair<std::string, uint64_t>> counter_list() const;
 
 private:
@@ -111,6 +120,9 @@ private:
     void l2tp_send(const l2tp::Transport &t, std::span<const uint8_t> payload);
     void l2tp_event(const l2tp::Event &ev);
     void run_l2tp_actions();
+    bool init_subscribers(std::string *err);
+    void handle_ppp(rte_mbuf *m);
+    void poll_subscribers(uint64_t now);
     void learn(uint16_t port, uint32_t idx, const net::MacAddr &mac, uint64_t now);
     void on_neighbor_event(const net::NeighborEvent &ev);
     void send_neighbor_request(uint32_t idx, bool unicast);
@@ -139,6 +151,18 @@ private:
     std::unordered_map<uint64_t, net::MacAddr> l2tp_mac_;     // (port, LAC ip) -> next hop MAC
     std::unordered_map<uint32_t, uint32_t> l2tp_sessions_;    // (tunnel, session) -> table index
     std::vector<std::pair<uint16_t, uint16_t>> l2tp_to_close_; // install failed: CDN after the event
+
+    // Subscribers: PPP, AAA, RADIUS and DAE sockets (control_ppp.cpp).
+    class SubEnv;
+    class PppRandom;
+    std::unique_ptr<SubEnv> sub_env_;        // control_env.hpp
+    std::unique_ptr<PppRandom> ppp_rng_;
+    std::unique_ptr<aaa::Aaa> aaa_;
+    std::unique_ptr<SubscriberManager> subs_;
+    std::vector<net::UdpSocket> radius_socks_;
+    net::UdpSocket dae_sock_;
+    std::unique_ptr<aaa::DaeServer> dae_;
+    uint64_t next_socket_poll_ = 0;
 };
 
 }  // namespace lns::cp

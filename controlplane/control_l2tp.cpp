@@ -178,10 +178,22 @@ void ControlCore::l2tp_event(const l2tp::Event &ev) {
             return;
         }
         l2tp_sessions_[session_key(ev.tunnel_id, ev.session_id)] = idx;
+        // The LAC's control frames came from the session's next hop (the LAC when
+        // on-link, else the gateway): its MAC is known, the data path need not ARP.
+        const uint32_t nh = rt_.tables->sessions()[idx].lac_nh;
+        if (!resolver_.has_mac(nh)) {
+            auto mac = l2tp_mac_.find(mac_key(ev.transport.iface, ev.transport.peer_ip));
+            if (mac != l2tp_mac_.end()) learn(ev.transport.iface, nh, mac->second, now_);
+        }
         c_.l2tp_sessions_sequenced += r.framing.sequencing;  // data messages with Ns (§5.4)
+        // PPP starts: the information field is bounded by what the tunnel path carries.
+        if (subs_)
+            subs_->call_up(idx, ev.tunnel_id, ev.session_id, ev.call,
+                           rt_.tables->sessions()[idx].max_inner, now_);
     } else if (ev.kind == EventKind::session_down) {
         auto it = l2tp_sessions_.find(session_key(ev.tunnel_id, ev.session_id));
         if (it == l2tp_sessions_.end()) return;
+        if (subs_) subs_->call_down(it->second, now_);  // accounting Stop, addresses back
         remove_session(it->second);  // reclaimed through RCU
         c_.l2tp_sessions_removed++;
         l2tp_sessions_.erase(it);

@@ -191,18 +191,23 @@ void SubscriberManager::call_down(uint32_t index, uint64_t now) {
 }
 
 void SubscriberManager::frame(uint32_t index, std::span<const uint8_t> bytes, uint64_t now) {
+    ppp::Frame f;
+    if (ppp::parse_frame(bytes, &f) != ppp::PppError::ok) {
+        c_.bad_frames++;
+        return;
+    }
+    packet(index, f.protocol, f.payload, now);
+}
+
+void SubscriberManager::packet(uint32_t index, uint16_t protocol, std::span<const uint8_t> info,
+                               uint64_t now) {
     Entry entry(*this, now);
     Sub *s = find(index);
     if (!s) {
         c_.unknown_index++;
         return;
     }
-    ppp::Frame f;
-    if (ppp::parse_frame(bytes, &f) != ppp::PppError::ok) {
-        c_.bad_frames++;
-        return;
-    }
-    s->ppp->receive(f.protocol, f.payload, now);
+    s->ppp->receive(protocol, info, now);
     if (!s->ending) arm(*s);
 }
 

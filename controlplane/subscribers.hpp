@@ -86,6 +86,8 @@ public:
     void call_down(uint32_t index, uint64_t now);
     // A PPP frame (FF 03 optional, protocol, information) punted for `index`.
     void frame(uint32_t index, std::span<const uint8_t> ppp_frame, uint64_t now);
+    // The same, already split into protocol and information field.
+    void packet(uint32_t index, uint16_t protocol, std::span<const uint8_t> info, uint64_t now);
     void auth_answer(const aaa::AuthAnswer &a, uint64_t now);
     // RFC 5176: finds the sessions the request names; disconnects them or applies
     // the changes.  Returns how many matched (0: the owner NAKs 503).

@@ -52,6 +52,7 @@ struct Snapshot {
     uint64_t punts[kPuntCount] = {};
     std::vector<std::pair<std::string, uint64_t>> control;  // control-core counters
     std::vector<std::pair<std::string, uint64_t>> l2tp;     // L2TP endpoint counters
+    std::vector<std::pair<std::string, uint64_t>> subscribers;  // PPP, AAA, accounting
     std::vector<TunnelRow> tunnels;
     uint32_t sessions = 0;
     uint32_t max_sessions = 0;

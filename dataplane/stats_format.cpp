@@ -80,6 +80,11 @@ std::string format_text(const Snapshot &e, const Snapshot &s) {
     appendf(o, "  control core:\n");
     for (const auto &[k, v] : e.control)
         if (v) appendf(o, "    %-24s %12" PRIu64 "\n", k.c_str(), v);
+    if (!e.subscribers.empty()) {
+        appendf(o, "  subscribers:\n");
+        for (const auto &[k, v] : e.subscribers)
+            if (v) appendf(o, "    %-28s %12" PRIu64 "\n", k.c_str(), v);
+    }
     if (!e.l2tp.empty()) {
         appendf(o, "  l2tp:\n");
         for (const auto &[k, v] : e.l2tp)
@@ -136,6 +141,9 @@ std::string format_json(const Snapshot &e, const Snapshot &s) {
     o += "},\n  \"l2tp\": {";
     for (size_t i = 0; i < e.l2tp.size(); i++)
         appendf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", e.l2tp[i].first.c_str(), e.l2tp[i].second);
+    o += "},\n  \"subscribers\": {";
+    for (size_t i = 0; i < e.subscribers.size(); i++)
+        appendf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", e.subscribers[i].first.c_str(), e.subscribers[i].second);
     o += "},\n  \"tunnels\": [";
     for (size_t i = 0; i < e.tunnels.size(); i++) {
         const TunnelRow &t = e.tunnels[i];

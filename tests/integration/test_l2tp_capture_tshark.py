@@ -172,16 +172,20 @@ def check_capture(case, cap_path, lns_mac, lnsd, xl, expect):
     'auth' (bool)."""
     rows = tshark.fields(cap_path, FIELDS, display_filter="l2tp", decode_as=DECODE)
     msgs = [Msg(r) for r in rows]
-    mine = [m for m in msgs if m.eth_src == lns_mac]
-    theirs = [m for m in msgs if m.eth_src != lns_mac]
+    mine_all = [m for m in msgs if m.eth_src == lns_mac]
+    # Control checks are about control messages; lnsd's data messages (the PPP it
+    # starts once a call is up) are checked in section 6.
+    mine = [m for m in mine_all if m.control]
+    mine_data = [m for m in mine_all if not m.control]
+    theirs = [m for m in msgs if m.eth_src != lns_mac and m.control]
     if not case.check("capture_has_lnsd_l2tp", mine and theirs,
                       f"{len(mine)} L2TP frames from lnsd ({lns_mac}), {len(theirs)} from the LAC in {cap_path}"):
         return
     # -- 1. tshark decodes all of it
     udp_from_lns = frames_matching(cap_path, f"eth.src=={lns_mac} && udp.port==1701")
-    case.eq("all_udp1701_from_lnsd_dissected_as_l2tp", sorted(udp_from_lns), sorted(m.frame for m in mine))
+    case.eq("all_udp1701_from_lnsd_dissected_as_l2tp", sorted(udp_from_lns), sorted(m.frame for m in mine_all))
     l2tp_from_ip = frames_matching(cap_path, f"ip.src=={LNS_A} && l2tp")
-    case.eq("ip_src_filter_matches_lnsd_frames", sorted(l2tp_from_ip), sorted(m.frame for m in mine))
+    case.eq("ip_src_filter_matches_lnsd_frames", sorted(l2tp_from_ip), sorted(m.frame for m in mine_all))
     bad = expert_lines(cap_path, f"eth.src=={lns_mac} && ({BAD_FILTER})")
     case.check("no_malformed_or_expert_warning_from_lnsd", not bad, f"tshark flagged lnsd's frames: {bad[:5]}")
     notes = expert_lines(cap_path, f"eth.src=={lns_mac} && _ws.expert")
@@ -196,7 +200,12 @@ def check_capture(case, cap_path, lns_mac, lnsd, xl, expect):
     cs = tshark_run(["-r", cap_path, "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
                      "-Y", f"eth.src=={lns_mac} && udp", "-T", "fields", "-e", "frame.number",
                      "-e", "ip.checksum.status", "-e", "udp.checksum.status"])
-    badcs = [ln for ln in cs.splitlines() if ln.split("\t")[1:] != ["1", "1"]]
+    # Control messages carry a UDP checksum; data messages may leave it out
+    # (RFC 2661 §8.1; status 3 = not present).
+    data_frames = {str(m.frame) for m in mine_data}
+    badcs = [ln for ln in cs.splitlines()
+             if ln.split("\t")[1:] != ["1", "1"]
+             and not (ln.split("\t")[0] in data_frames and ln.split("\t")[1:] in (["1", "3"], ["1", "1"]))]
     case.check("lnsd_ip_udp_checksums_good", cs.strip() and not badcs,
                f"frames with checksum status other than good (frame, ip, udp): {badcs[:5]}")
     # -- 2. message types vs lnsd's counters
@@ -246,7 +255,7 @@ def check_capture(case, cap_path, lns_mac, lnsd, xl, expect):
     # Nr: never ahead of the LAC's messages captured before it, never backwards,
     # and at the end acknowledging every message of the LAC
     nr_bad, last_nr, lac_seen = [], 0, 0
-    for m in msgs:
+    for m in (m for m in msgs if m.control):
         if m.eth_src != lns_mac:
             if m.name != "ZLB" and m.ns is not None:
                 lac_seen = max(lac_seen, m.ns + 1)
@@ -329,6 +338,14 @@ def check_capture(case, cap_path, lns_mac, lnsd, xl, expect):
                    "lnsd answered a challenge xl2tpd did not send")
     elif not expect["auth"]:
         case.eq("no_challenge_avps", chal_avps, [])
+    # -- 6. PPP: once a call is up lnsd starts LCP in data messages; tshark must
+    # decode every one as PPP LCP (malformed / expert checks above cover them too).
+    if "ICRP" in expect["types"]:
+        lcp = frames_matching(cap_path, f"eth.src=={lns_mac} && l2tp.type==0 && lcp")
+        case.check("lnsd_sent_lcp_in_data_messages", len(lcp) > 0 and len(lcp) == len(mine_data),
+                   f"{len(lcp)} LCP frames of {len(mine_data)} data messages from lnsd")
+        confreq = frames_matching(cap_path, f"eth.src=={lns_mac} && ppp.code==1 && lcp.opt.mru && lcp.opt.magic_number")
+        case.check("lnsd_lcp_confreq_has_mru_and_magic", len(confreq) > 0, f"LCP Configure-Requests: {confreq}")
 
 
 def run_auth(checks, lab):

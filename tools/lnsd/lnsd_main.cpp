@@ -99,6 +99,7 @@ lns::dp::Snapshot snapshot(const lns::dp::Runtime &rt, const lns::cp::ControlCor
     lns::dp::Snapshot s = lns::dp::take_snapshot(rt);
     s.control = cc.counter_list();
     s.l2tp = cc.l2tp_counter_list();
+    s.subscribers = cc.subscriber_counter_list();
     s.tunnels = cc.tunnel_rows();
     return s;
 }
@@ -187,6 +188,7 @@ int main(int argc, char **argv) {
         run(*rt, *cc, o, &start);
         // Graceful end: StopCCN (result 6) to every LAC, delivered while the
         // workers still run; bounded so a dead peer cannot hold the exit.
+        cc->shutdown_subscribers();  // LCP Terminate; accounting Stop when the calls end
         cc->shutdown_l2tp();
         for (const uint64_t until = now_ns() + 2000000000ull; cc->l2tp_unacked() && now_ns() < until;) {
             if (!cc->poll(now_ns())) rte_delay_us_sleep(100);
