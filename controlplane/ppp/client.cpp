@@ -311,12 +311,16 @@ void PppClient::lower_down(uint64_t now) {
     now_ = now;
     if (phase_ == ClientPhase::finished) return;
     if (pending_ == ClientFailure::none) pending_ = ClientFailure::lower_down;
+    const ClientPhase at = phase_;  // LCP's down notice moves it back to establish
     lcp_.down(now);
+    if (phase_ == ClientPhase::finished) return;
+    phase_ = at;
     finish(pending_);
 }
 
 void PppClient::finish(ClientFailure why) {
     if (phase_ == ClientPhase::finished) return;
+    end_phase_ = phase_;
     phase_ = ClientPhase::finished;
     failure_ = why;
     times_.end = stamp(now_);

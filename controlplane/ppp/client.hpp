@@ -194,6 +194,9 @@ public:
     bool is_up() const { return phase_ == ClientPhase::up; }
     bool finished() const { return phase_ == ClientPhase::finished; }
     ClientFailure failure() const { return failure_; }
+    // Once finished: the phase the client was in when it ended (e.g. authenticate
+    // for an LNS that clears the call on bad credentials without a CHAP Failure).
+    ClientPhase end_phase() const { return end_phase_; }
     const ClientTimes &times() const { return times_; }
     ClientResult result() const;
     const Lcp &lcp() const { return lcp_; }
@@ -222,6 +225,7 @@ private:
     ClientPhase phase_ = ClientPhase::initial;
     ClientFailure failure_ = ClientFailure::none;
     ClientFailure pending_ = ClientFailure::none;  // why we are closing
+    ClientPhase end_phase_ = ClientPhase::initial;
     bool authenticated_ = false, network_started_ = false;
     bool ipcp_done_ = false, ipv6cp_done_ = false;  // opened, or finished without
     uint64_t now_ = 0;

@@ -221,6 +221,7 @@ TEST(PppClient, WrongPasswordIsAuthRejected) {
         r.run(60 * kSec);
         ASSERT_TRUE(r.host.finished) << to_string(a);
         EXPECT_EQ(*r.host.finished, ClientFailure::auth_rejected) << to_string(a);
+        EXPECT_EQ(r.client->end_phase(), ClientPhase::terminate);  // we closed LCP
         EXPECT_EQ(r.host.up, 0);
         EXPECT_TRUE(r.client->finished());
         EXPECT_EQ(r.client->next_deadline(), UINT64_MAX);
@@ -350,6 +351,7 @@ TEST(PppClient, LowerDownEndsAtOnce) {
     r.client->lower_down(r.now);
     ASSERT_TRUE(r.host.finished);
     EXPECT_EQ(*r.host.finished, ClientFailure::lower_down);
+    EXPECT_EQ(r.client->end_phase(), ClientPhase::up);
     EXPECT_TRUE(r.wire.empty());  // nothing sent: the carrier is gone
     EXPECT_EQ(r.client->next_deadline(), UINT64_MAX);
 }
