@@ -167,6 +167,7 @@ uint64_t Emulator::advance(uint64_t now) {
             setup_end_ = now;
             hold_until_ = now + seconds_ns(cfg_.hold_s);
             phase_ = RunPhase::hold;
+            hooks_->on_hold(now, hold_until_);
             [[fallthrough]];
         }
         case RunPhase::hold:
@@ -291,6 +292,7 @@ void Emulator::open_session(TunnelCtx &tc, uint64_t now) {
 // ---- Teardown ----------------------------------------------------------------------
 
 void Emulator::start_teardown(uint64_t now) {
+    hooks_->on_hold_end(now);
     teardown_started_ = true;
     teardown_start_ = now;
     next_check_ = now;
@@ -469,6 +471,7 @@ void Emulator::abort_run(uint64_t now, uint8_t reason) {
         td_wait_.clear();
     }
     if (!teardown_started_) {
+        hooks_->on_hold_end(now);
         teardown_started_ = true;
         teardown_start_ = now;
     }
@@ -490,7 +493,7 @@ void Emulator::drain_hooks(uint64_t now) {
         if (s.phase != Phase::up) continue;
         const l2tp::Tunnel *t = ep_->tunnel(s.tunnel_id);
         const auto it = t ? t->sessions.find(s.session_id) : decltype(t->sessions.end()){};
-        if (t && it != t->sessions.end()) hooks_->on_up(s, it->second.call, now);
+        if (t && it != t->sessions.end()) hooks_->on_up(s, it->second.call, t->transport, now);
     }
     up_queue_.clear();
     for (uint32_t row : down_queue_) hooks_->on_down(sessions_[row], now);

@@ -77,7 +77,24 @@
 //              "tx_full_waits", "rx_datagrams", "rx_bytes", "rx_calls",
 //              "rx_truncated", "rx_errors", "rx_ignored", "arp_rx", "arp_tx",
 //              "polls"},
-//     "data": {"in", "unknown"},     // L2TP data messages (for the PPP layer)
+//     "data": {"in", "unknown"},     // L2TP data messages received
+//     "ppp": {                       // only with --ppp
+//       "auth": "any|pap|chap|mschapv2", "ipv6": bool,
+//       "started", "lcp_up", "authenticated", "ipcp_up", "ipv6cp_up",
+//       "up",                        // full sessions: every NCP settled
+//       "failed", "dropped", "negotiating_now", "up_now": N,
+//       "lcp_up_ms", "auth_ok_ms", "ipcp_up_ms", "full_setup_ms": {...},  // from ICRQ
+//       "setup_window_s": F,         // first ICRQ -> last PPP up
+//       "full_setup_rate_per_s": F,  // up / setup_window_s
+//       "failures": {"lcp_timeout"|"auth_rejected"|"no_address"|...: N},  // never up
+//       "drops": {...},              // went down after up, before the teardown
+//       "counters": {"lcp_conf_req_sent", "lcp_retransmits", "ncp_retransmits",
+//                    "auth_retransmits", "echo_req_received", "echo_reply_sent",
+//                    "frames_in", "frames_out", "bad_frames", "protocol_rejects_sent"},
+//       "traffic": {"enabled", "proto", "pps", "size", "dest", "sent", "received",
+//                   "lost", "tx_bytes", "rx_bytes", "rx_other", "skipped",
+//                   "duration_s"}}
+//     With --ppp, "success" also needs every established call to reach PPP up.
 //     "cpu": {"user_s", "sys_s"}
 //   }
 #include <sys/prctl.h>
@@ -90,6 +107,7 @@
 #include "tools/lac-emu/dpdk_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
 #include "tools/lac-emu/options.hpp"
+#include "tools/lac-emu/ppp_layer.hpp"
 #include "tools/lac-emu/udp_link.hpp"
 
 namespace {
@@ -139,14 +157,23 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
 
-    Emulator emu(o.emu, *link);
+    std::unique_ptr<PppLayer> ppp;
+    if (o.ppp.enabled) ppp = std::make_unique<PppLayer>(o.ppp, *link);
+    Emulator emu(o.emu, *link, ppp.get());
     emu.set_stop_flag(&g_signals);
-    const auto progress = [&](const Report &r) {
+    const auto with_ppp = [&](Report r, bool final) {
+        if (!ppp) return r;
+        r.ppp = ppp->report(final);
+        r.success = r.success && ppp->success(r.sessions.established);
+        return r;
+    };
+    const auto progress = [&](const Report &snapshot) {
+        const Report r = with_ppp(snapshot, false);
         if (!o.quiet) print_progress(r, stdout);
         if (!o.json_path.empty() && !write_json_file(r, o.json_path, &error))
             std::fprintf(stderr, "lns-lac-emu: %s\n", error.c_str());
     };
-    const Report r = emu.run(progress);
+    const Report r = with_ppp(emu.run(progress), true);
     if (!o.quiet) print_human(r, stdout);
     if (!o.json_path.empty() && !write_json_file(r, o.json_path, &error)) {
         std::fprintf(stderr, "lns-lac-emu: %s\n", error.c_str());

@@ -75,6 +75,21 @@ const char kUsage[] =
     "  --user PATTERN             proxy authentication name [user{n}@lac-emu.test]\n"
     "  --password PASSWORD        used for the CHAP response / PAP [password]\n"
     "  --answer-ocrq              accept outgoing calls (OCRQ) from the LNS\n"
+    "PPP (off by default: calls stop at ICCN):\n"
+    "  --ppp                      run a PPP client per call after ICCN: LCP, then PAP /\n"
+    "                             CHAP-MD5 / MS-CHAPv2 as the LNS asks, then IPCP (address,\n"
+    "                             DNS); setup waits for it; sessions count as full when\n"
+    "                             every NCP is up\n"
+    "  --auth pap|chap|mschapv2   the only protocol we agree to authenticate with [any]\n"
+    "  --user-pattern PATTERN     same as --user: the PPP (and proxy) user name\n"
+    "  --ipv6                     run IPv6CP too (a refusal by the LNS is not a failure)\n"
+    "  --traffic PPS              during --hold, send IPv4 packets from the subscribers'\n"
+    "                             addresses (round robin) to --traffic-dest, PPS in total,\n"
+    "                             and count the packets that come back to those addresses\n"
+    "  --traffic-size BYTES       IPv4 packet size, 28..1400 [64]\n"
+    "  --traffic-dest ADDR        destination of the traffic (needed with --traffic)\n"
+    "  --traffic-proto udp|icmp   UDP to --traffic-port, or ICMP echo requests [udp]\n"
+    "  --traffic-port PORT        UDP destination port [9]\n"
     "Output:\n"
     "  --interval SECONDS         progress line (and --json rewrite) this often [0: off]\n"
     "  --json FILE                write the JSON report (see lac_emu_main.cpp)\n"
@@ -194,6 +209,15 @@ enum : int {
     kDpdkPort,
     kPeerMac,
     kGateway,
+    kPpp,
+    kAuth,
+    kUserPattern,
+    kIpv6,
+    kTraffic,
+    kTrafficSize,
+    kTrafficDest,
+    kTrafficProto,
+    kTrafficPort,
 };
 
 const option kLongopts[] = {
@@ -236,6 +260,15 @@ const option kLongopts[] = {
     {"user", required_argument, nullptr, kUser},
     {"password", required_argument, nullptr, kPassword},
     {"answer-ocrq", no_argument, nullptr, kAnswerOcrq},
+    {"ppp", no_argument, nullptr, kPpp},
+    {"auth", required_argument, nullptr, kAuth},
+    {"user-pattern", required_argument, nullptr, kUserPattern},
+    {"ipv6", no_argument, nullptr, kIpv6},
+    {"traffic", required_argument, nullptr, kTraffic},
+    {"traffic-size", required_argument, nullptr, kTrafficSize},
+    {"traffic-dest", required_argument, nullptr, kTrafficDest},
+    {"traffic-proto", required_argument, nullptr, kTrafficProto},
+    {"traffic-port", required_argument, nullptr, kTrafficPort},
     {"interval", required_argument, nullptr, kInterval},
     {"json", required_argument, nullptr, kJson},
     {"seed", required_argument, nullptr, kSeed},
@@ -386,7 +419,49 @@ bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *err
         case kCalled:
             return e.call.called_number.parse(arg, error);
         case kUser:
+        case kUserPattern:
             return e.call.user.parse(arg, error);
+        case kPpp:
+            o.ppp.enabled = true;
+            return true;
+        case kAuth:
+            if (std::strcmp(arg, "pap") == 0)
+                o.ppp.auth = AuthChoice::pap;
+            else if (std::strcmp(arg, "chap") == 0)
+                o.ppp.auth = AuthChoice::chap;
+            else if (std::strcmp(arg, "mschapv2") == 0)
+                o.ppp.auth = AuthChoice::mschapv2;
+            else
+                return bad("--auth (pap, chap or mschapv2)");
+            return true;
+        case kIpv6:
+            o.ppp.ipv6 = true;
+            return true;
+        case kTraffic:
+            return parse_real(arg, 1e8, o.ppp.traffic.pps) || bad("--traffic");
+        case kTrafficSize:
+            if (!parse_u64(arg, kMaxTrafficSize, v) || v < kMinTrafficSize)
+                return bad("--traffic-size (28..1400)");
+            o.ppp.traffic.size = uint32_t(v);
+            return true;
+        case kTrafficDest: {
+            uint16_t unused = 0;
+            if (!parse_addr(arg, o.ppp.traffic.dest, unused) || o.ppp.traffic.dest == 0)
+                return bad("--traffic-dest");
+            return true;
+        }
+        case kTrafficProto:
+            if (std::strcmp(arg, "udp") == 0)
+                o.ppp.traffic.proto = TrafficProto::udp;
+            else if (std::strcmp(arg, "icmp") == 0)
+                o.ppp.traffic.proto = TrafficProto::icmp;
+            else
+                return bad("--traffic-proto (udp or icmp)");
+            return true;
+        case kTrafficPort:
+            if (!parse_u64(arg, 65535, v) || v == 0) return bad("--traffic-port");
+            o.ppp.traffic.port = uint16_t(v);
+            return true;
         case kPassword:
             e.call.password = arg;
             return true;
@@ -473,6 +548,18 @@ ParseResult parse_options(int argc, char **argv, Options &o, std::string *error)
         o.dpdk.local_port = o.udp.local_port;
         o.dpdk.peer_ip = e.lns_ip;
     }
+    if (!o.ppp.enabled && (o.ppp.ipv6 || o.ppp.auth != AuthChoice::any || o.ppp.traffic.pps > 0)) {
+        *error = "--auth, --ipv6 and --traffic need --ppp";
+        return ParseResult::error;
+    }
+    if (o.ppp.traffic.pps > 0 && o.ppp.traffic.dest == 0) {
+        *error = "--traffic needs --traffic-dest ADDR";
+        return ParseResult::error;
+    }
+    o.ppp.user = e.call.user;
+    o.ppp.password = e.call.password;
+    o.ppp.seed = e.seed;
+    o.ppp.sessions_per_tunnel = e.sessions_per_tunnel;
     if (e.peer.reliable.retransmit_cap_ns < e.peer.reliable.retransmit_initial_ns) {
         *error = "--retransmit-cap-ms must be >= --retransmit-initial-ms";
         return ParseResult::error;

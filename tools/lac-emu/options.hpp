@@ -8,6 +8,7 @@
 
 #include "tools/lac-emu/dpdk_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
+#include "tools/lac-emu/ppp_layer.hpp"
 #include "tools/lac-emu/udp_link.hpp"
 
 namespace lns::lacemu {
@@ -21,6 +22,7 @@ struct Options {
     LinkKind link = LinkKind::udp;
     UdpLinkConfig udp;
     DpdkLinkConfig dpdk;    // local/peer addresses are copied from udp/emu after parsing
+    PppLayerConfig ppp;     // --ppp and friends; user/password/seed copied from emu
     std::string json_path;  // empty: no JSON
     bool quiet = false;     // no progress lines, no human summary
 };

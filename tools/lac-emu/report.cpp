@@ -127,6 +127,63 @@ void endpoint(Json &j, const cp::l2tp::EndpointCounters &c) {
     j.close();
 }
 
+void ppp_json(Json &j, const PppReport &p) {
+    j.open("ppp");
+    j.str("auth", p.auth);
+    j.boolean("ipv6", p.ipv6);
+    j.num("started", p.started);
+    j.num("lcp_up", p.lcp_up);
+    j.num("authenticated", p.authenticated);
+    j.num("ipcp_up", p.ipcp_up);
+    j.num("ipv6cp_up", p.ipv6cp_up);
+    j.num("up", p.up);
+    j.num("failed", p.failed);
+    j.num("dropped", p.dropped);
+    j.num("negotiating_now", p.negotiating);
+    j.num("up_now", p.up_now);
+    percentiles(j, "lcp_up_ms", p.lcp_ms);
+    percentiles(j, "auth_ok_ms", p.auth_ms);
+    percentiles(j, "ipcp_up_ms", p.ipcp_ms);
+    percentiles(j, "full_setup_ms", p.full_ms);
+    j.real("setup_window_s", p.window_s, 6);
+    j.real("full_setup_rate_per_s", p.rate, 1);
+    j.open("failures");
+    for (const auto &[name, n] : p.failures) j.num(name, n);
+    j.close();
+    j.open("drops");
+    for (const auto &[name, n] : p.drops) j.num(name, n);
+    j.close();
+    j.open("counters");
+    j.num("lcp_conf_req_sent", p.lcp_conf_req_sent);
+    j.num("lcp_retransmits", p.lcp_retransmits);
+    j.num("ncp_retransmits", p.ncp_retransmits);
+    j.num("auth_retransmits", p.auth_retransmits);
+    j.num("echo_req_received", p.echo_req_rcvd);
+    j.num("echo_reply_sent", p.echo_reply_sent);
+    j.num("frames_in", p.frames_in);
+    j.num("frames_out", p.frames_out);
+    j.num("bad_frames", p.bad_frames);
+    j.num("protocol_rejects_sent", p.protocol_rejects_sent);
+    j.close();
+    const auto &t = p.traffic;
+    j.open("traffic");
+    j.boolean("enabled", t.enabled);
+    j.str("proto", t.proto);
+    j.real("pps", t.pps, 1);
+    j.num("size", t.size);
+    j.str("dest", t.dest);
+    j.num("sent", t.sent);
+    j.num("received", t.received);
+    j.num("lost", t.lost);
+    j.num("tx_bytes", t.tx_bytes);
+    j.num("rx_bytes", t.rx_bytes);
+    j.num("rx_other", t.rx_other);
+    j.num("skipped", t.skipped);
+    j.real("duration_s", t.duration_s);
+    j.close();
+    j.close();
+}
+
 }  // namespace
 
 std::string to_json(const Report &r) {
@@ -245,6 +302,8 @@ std::string to_json(const Report &r) {
     j.num("unknown", r.data_unknown);
     j.close();
 
+    if (r.ppp.enabled) ppp_json(j, r.ppp);
+
     j.open("cpu");
     j.real("user_s", r.cpu_user_s);
     j.real("sys_s", r.cpu_sys_s);
@@ -283,6 +342,12 @@ void print_progress(const Report &r, FILE *out) {
                  r.elapsed_s, r.phase, r.tunnels.up_now, r.tunnels.planned, r.tunnels.failed,
                  r.sessions.up_now, r.sessions.pending_now, r.sessions.failed, r.sessions.planned,
                  r.control.retransmits);
+    if (r.ppp.enabled)
+        std::fprintf(out,
+                     "             ppp %" PRIu64 " up, %" PRIu64 " negotiating, %" PRIu64
+                     " failed; traffic %" PRIu64 " sent %" PRIu64 " received\n",
+                     r.ppp.up_now, r.ppp.negotiating, r.ppp.failed, r.ppp.traffic.sent,
+                     r.ppp.traffic.received);
     std::fflush(out);
 }
 
@@ -323,6 +388,32 @@ void print_human(const Report &r, FILE *out) {
         for (const FailureRow &f : r.failures)
             std::fprintf(out, "             %-13s %-18s %6u %6u %10" PRIu64 "\n", f.kind, f.reason,
                          f.result, f.error, f.count);
+    }
+    if (r.ppp.enabled) {
+        const PppReport &p = r.ppp;
+        std::fprintf(out,
+                     "  ppp:       %" PRIu64 " started, %" PRIu64 " LCP up, %" PRIu64
+                     " authenticated, %" PRIu64 " IPCP up, %" PRIu64 " IPv6CP up, %" PRIu64
+                     " full, %" PRIu64 " failed, %" PRIu64 " dropped\n",
+                     p.started, p.lcp_up, p.authenticated, p.ipcp_up, p.ipv6cp_up, p.up, p.failed,
+                     p.dropped);
+        if (p.full_ms.count)
+            std::fprintf(out,
+                         "             ICRQ -> up ms p50 %.3f  p90 %.3f  p99 %.3f  max %.3f;"
+                         " %.1f full sessions/s over %.6f s\n",
+                         p.full_ms.p50_ms, p.full_ms.p90_ms, p.full_ms.p99_ms, p.full_ms.max_ms,
+                         p.rate, p.window_s);
+        for (const auto &[name, n] : p.failures)
+            std::fprintf(out, "             failed: %-18s %10" PRIu64 "\n", name, n);
+        for (const auto &[name, n] : p.drops)
+            std::fprintf(out, "             dropped: %-17s %10" PRIu64 "\n", name, n);
+        const auto &t = p.traffic;
+        if (t.enabled)
+            std::fprintf(out,
+                         "  traffic:   %s to %s, %u bytes: %" PRIu64 " sent, %" PRIu64
+                         " received, %" PRIu64 " lost over %.3f s\n",
+                         t.proto, t.dest.c_str(), t.size, t.sent, t.received, t.lost,
+                         t.duration_s);
     }
     const auto &td = r.teardown;
     if (td.started && std::strcmp(td.mode, "none") == 0)

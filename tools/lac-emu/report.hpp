@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "controlplane/l2tp/endpoint.hpp"
@@ -31,6 +32,36 @@ struct FailureRow {
     const char *reason;
     uint16_t result, error;
     uint64_t count;
+};
+
+// The PPP layer's results (--ppp; ppp_layer.hpp).  Times from the call's ICRQ.
+struct PppReport {
+    bool enabled = false;
+    const char *auth = "any";
+    bool ipv6 = false;
+    uint64_t started = 0, lcp_up = 0, authenticated = 0, ipcp_up = 0, ipv6cp_up = 0;
+    uint64_t up = 0;           // every NCP settled (ICRQ -> "full session")
+    uint64_t failed = 0;       // finished without coming up (see failures)
+    uint64_t dropped = 0;      // came up, then finished before the teardown (see drops)
+    uint64_t negotiating = 0, up_now = 0;
+    Percentiles lcp_ms, auth_ms, ipcp_ms, full_ms;  // ICRQ -> LCP up / auth ok / IPCP up / up
+    double window_s = 0;  // first ICRQ -> last PPP up
+    double rate = 0;      // up / window_s: full session setup rate
+    std::vector<std::pair<const char *, uint64_t>> failures, drops;  // by ClientFailure name
+    uint64_t lcp_conf_req_sent = 0, lcp_retransmits = 0, ncp_retransmits = 0;
+    uint64_t auth_retransmits = 0, echo_req_rcvd = 0, echo_reply_sent = 0;
+    uint64_t frames_in = 0, frames_out = 0, bad_frames = 0, protocol_rejects_sent = 0;
+    struct Traffic {
+        bool enabled = false;
+        const char *proto = "udp";
+        double pps = 0;
+        uint32_t size = 0;
+        std::string dest;
+        uint64_t sent = 0, received = 0, lost = 0, tx_bytes = 0, rx_bytes = 0;
+        uint64_t rx_other = 0;  // IP packets not addressed to the subscriber
+        uint64_t skipped = 0;   // due while no session was up
+        double duration_s = 0;
+    } traffic;
 };
 
 struct Report {
@@ -72,7 +103,8 @@ struct Report {
     cp::l2tp::ReliableCounters control{};  // summed over every tunnel we had
     cp::l2tp::EndpointCounters endpoint{};
     LinkCounters link{};
-    uint64_t data_in = 0, data_unknown = 0;  // L2TP data messages received (PPP layer later)
+    uint64_t data_in = 0, data_unknown = 0;  // L2TP data messages received
+    PppReport ppp;                           // filled by the PPP layer (--ppp)
     double cpu_user_s = 0, cpu_sys_s = 0;
 };
 

@@ -131,9 +131,11 @@ class SessionHooks {
   public:
     virtual ~SessionHooks() = default;
     // The call is established: the LNS's ids are in `s`; `call` holds what we sent
-    // (proxy LCP / authentication AVPs) and is valid during the call only.
-    virtual void on_up(SessionCtx &s, const cp::l2tp::CallInfo &call, uint64_t now) {
-        (void)s, (void)call, (void)now;
+    // (proxy LCP / authentication AVPs) and is valid during the call only; `to` is
+    // where the tunnel's messages go (data messages too).
+    virtual void on_up(SessionCtx &s, const cp::l2tp::CallInfo &call,
+                       const cp::l2tp::Transport &to, uint64_t now) {
+        (void)s, (void)call, (void)to, (void)now;
     }
     // The call is gone (dropped, failed after up, or cleared by us).
     virtual void on_down(SessionCtx &s, uint64_t now) { (void)s, (void)now; }
@@ -146,6 +148,9 @@ class SessionHooks {
     // Timers of the layer: the emulator calls on_timer when next_deadline() passes.
     virtual uint64_t next_deadline() const { return UINT64_MAX; }
     virtual void on_timer(uint64_t now) { (void)now; }
+    // The hold phase begins (it ends at `until`), and ends (teardown or abort).
+    virtual void on_hold(uint64_t now, uint64_t until) { (void)now, (void)until; }
+    virtual void on_hold_end(uint64_t now) { (void)now; }
     // False while the layer still has setup work (e.g. PPP negotiating): the
     // emulator's setup phase then waits for it.
     virtual bool settled() const { return true; }
