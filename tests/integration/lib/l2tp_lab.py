@@ -91,9 +91,9 @@ COUNTERS_HEADER = "lnsd counters ("
 
 def parse_counters(block):
     """lnsd's counter text (SIGUSR1) as {"sessions": N, "control": {..},
-    "l2tp": {..}, "tunnels": [{id, peer_id, state, lac, host, sessions, ...}]}.
+    "l2tp": {..}, "subscribers": {..}, "tunnels": [{id, peer_id, state, lac, host, sessions, ...}]}.
     The text lists non-zero counters only: a missing counter is 0."""
-    snap = {"sessions": None, "control": {}, "l2tp": {}, "tunnels": []}
+    snap = {"sessions": None, "control": {}, "l2tp": {}, "subscribers": {}, "tunnels": []}
     m = re.search(r"lnsd counters \(rates over [^,]*, (\d+)/\d+ sessions\)", block)
     if m:
         snap["sessions"] = int(m.group(1))
@@ -103,12 +103,12 @@ def parse_counters(block):
             break
         if line.startswith("  ") and not line.startswith("    "):
             head = line.strip()
-            section = {"control core:": "control", "l2tp:": "l2tp"}.get(head)
+            section = {"control core:": "control", "l2tp:": "l2tp", "subscribers:": "subscribers"}.get(head)
             if head.startswith("tunnels:"):
                 section = "tunnels"
             continue
         f = line.split()
-        if section in ("control", "l2tp") and len(f) == 2 and f[1].isdigit():
+        if section in ("control", "l2tp", "subscribers") and len(f) == 2 and f[1].isdigit():
             snap[section][f[0]] = int(f[1])
         elif section == "tunnels" and len(f) >= 10 and f[0].isdigit():
             # id peer state lac host sessions msgs_in msgs_out rexmit dup ooo (host may be empty)
