@@ -87,8 +87,9 @@ TEST(LcpEcho, RequestAnsweredWithOurMagicTruncatedToPeerMru) {
     r.rnd.queue = {0x0a0b0c0d};
     r.open_with(mru(300));
     ASSERT_TRUE(r.lcp->opened());
-    Bytes data = {0x12, 0x34, 0x56, 0x78};
-    for (int i = 0; i < 1000; ++i) data.push_back(uint8_t(i));
+    Bytes data(1004);
+    data[0] = 0x12, data[1] = 0x34, data[2] = 0x56, data[3] = 0x78;
+    for (size_t i = 4; i < data.size(); ++i) data[i] = uint8_t(i - 4);
     r.rx(packet(9, 0x77, data));
     const auto &rep = r.wire.last();
     ASSERT_EQ(rep.code(), 10);

@@ -389,8 +389,7 @@ TEST(FsmValidation, MalformedPacketsCountedNeverAnswered) {
     EXPECT_EQ(r.sh.counters.fsm.rx_truncated, 2u);
     EXPECT_EQ(r.sh.counters.fsm.rx_short_code_reject, 1u);
     // Padding after Length is ignored (RFC 1661 §5).
-    Bytes padded = packet(1, 0x42, mru(1400));
-    padded.insert(padded.end(), {0xde, 0xad});
+    const Bytes padded = cat({packet(1, 0x42, mru(1400)), Bytes{0xde, 0xad}});
     r.rx(padded);
     EXPECT_EQ(r.wire.last().bytes, packet(2, 0x42, mru(1400)));
 }
