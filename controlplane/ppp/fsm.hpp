@@ -31,10 +31,11 @@
 // or -Reject must carry the Identifier of our last Configure-Request; an Ack must
 // repeat its options exactly, a Reject must list only options from it; otherwise
 // the packet is discarded and counted.  In the other states no request is
-// outstanding and any of them is the RCA/RCN event (Closed, Stopped: Terminate-Ack).  Codes 1-7
-// are handled here; the protocol may handle more (LCP 8-11), the rest are RUC.
-// Max-Failure (§4.6): after Max-Failure Configure-Naks sent without a
-// Configure-Ack, options we would Nak are Rejected instead.
+// outstanding and any of them is the RCA/RCN event (Closed, Stopped: Terminate-Ack).
+// Codes 1-7 are handled here; the protocol may handle more (LCP 8-11), the rest are
+// RUC.  Max-Failure (§4.6): after Max-Failure Configure-Naks sent without a
+// Configure-Ack, options we would Nak are Rejected instead (the count restarts with
+// each Configure-Ack sent and each new negotiation).
 //
 // Thread: any; one owner per engine (plain object, no locks, no allocation per packet).
 #pragma once
