@@ -171,3 +171,50 @@ class FreeRadius:
     def server_arg(self):
         """lns-radius-probe's --server value for this server."""
         return f"127.0.0.1:{self.auth_port}:{self.acct_port}:{self.secret}"
+
+    def wait_records(self, pred, count=1, timeout=10.0, step=0.1):
+        """Wait (bounded) until at least `count` accounting records satisfy
+        `pred`; those records (fewer if the time ran out)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            recs = [r for r in self.detail_records() if pred(r)]
+            if len(recs) >= count or time.monotonic() >= deadline:
+                return recs
+            time.sleep(step)
+
+    def log_text(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+def radclient(server, code, secret, attrs, timeout=2, retries=1, run_timeout=20):
+    """Debian's radclient: one request `code` (auth, acct, disconnect, coa,
+    status) with `attrs` (radclient text: 'A = V, B = V') to `server`
+    ("ADDR:PORT").  Returns (exit status, output text, reply), where reply is
+    {"code": "Disconnect-ACK"..., attribute name: value text} (None when no
+    answer was received)."""
+    p = subprocess.run(["radclient", "-x", "-r", str(retries), "-t", str(timeout), server, code, secret],
+                       input=attrs + "\n", capture_output=True, text=True, timeout=run_timeout)
+    text = p.stdout + p.stderr
+    return p.returncode, text, parse_radclient_reply(text)
+
+
+def parse_radclient_reply(text):
+    """The reply radclient -x printed: "Received CODE Id ..." then indented
+    "Attr = value" lines.  None when there was none."""
+    reply = None
+    for line in text.splitlines():
+        m = re.match(r"^\s*Received (\S+) Id \d+", line)
+        if m:
+            reply = {"code": m.group(1)}
+            continue
+        if reply is not None:
+            if line[:1].isspace() and "=" in line:
+                k, v = line.strip().split("=", 1)
+                reply[k.strip()] = v.strip().strip('"')
+            elif line.strip():
+                break
+    return reply

@@ -1,0 +1,433 @@
+#!/usr/bin/python3
+"""Integration test: subscriber sessions through lnsd with RADIUS -- a real
+freeradius 3.2 started by the test (lib/freeradius.py) authenticates the PPP
+subscribers of lns-lac-emu, receives lnsd's accounting, and radclient sends
+RFC 5176 Disconnect-Request / CoA-Request to lnsd's DAE listener.
+
+  netns LAC: lns-lac-emu --ppp        lnsd (root netns)           netns core: 198.51.100.2
+  203.0.113.2  ==veth==  access0 203.0.113.1 | core0 198.51.100.1 ==veth== (route 100.64/16 via lnsd)
+                                   |                                  dumpcap (ICMP sources)
+                  RADIUS 127.0.0.1 (auth/acct ports of freeradius), DAE 127.0.0.1:PORT <- radclient
+
+lnsd: `aaa.backend: radius`, pool 100.64.0.0/17, `aaa.radius.interim_interval_s`
+60 (the minimum), DAE listener with radclient's address as its client,
+`ppp.echo_interval_s: 0` (no LCP echo: lnsd sends nothing into a session but
+the subscriber traffic and the PPP it must).  freeradius users (its `files`
+module): each has a Cleartext-Password; pap/chap/ms have a Framed-IP-Address
+outside the pool (100.64.200.x) and Acct-Interim-Interval 10.
+
+Cases (one lnsd, one freeradius):
+  pap, chap, mschapv2
+            one subscriber each (--auth METHOD), ICMP echo to the core host
+            for the hold, CDN from the emulator.  The emulator's session is up
+            (for MS-CHAPv2 it checked lnsd's authenticator response, which came
+            from freeradius's MS-CHAP2-Success); every echo came back; the core
+            host saw the echo requests from exactly the Framed-IP-Address;
+            freeradius's detail file has one Start and one Stop with the same
+            Acct-Session-Id, Framed-IP-Address, Acct-Authentic RADIUS, the Stop
+            with Acct-Terminate-Cause Lost-Carrier (or User-Request) and
+            Acct-Input-Packets/-Octets = what the emulator sent,
+            Acct-Output-Packets/-Octets = what it received (lnsd counts inner IP
+            bytes), gigawords 0; no Interim (the Access-Accept's
+            Acct-Interim-Interval 10 is raised to lnsd's 60 s floor).
+  reject    a wrong password: Access-Reject -> the emulator's auth fails
+            (auth_rejected), lnsd counts auth_rejects, no accounting at all.
+  timeout   Access-Accept with Session-Timeout 3: lnsd ends the session (LCP
+            Terminate, CDN) about 3 s after it began; Stop with
+            Acct-Terminate-Cause Session-Timeout, Acct-Session-Time ~3.
+  dae       3 subscribers (pool addresses).  radclient Disconnect-Request by
+            Acct-Session-Id (taken from the Start record), by Framed-IP-Address,
+            by User-Name: each Disconnect-ACK; each session really ends (the
+            emulator sees 3 drops and lnsd's CDNs, lnsd counts 3 disconnects);
+            3 Stops with Admin-Reset.  A Disconnect-Request for an unknown
+            Acct-Session-Id: Disconnect-NAK with Error-Cause
+            Session-Context-Not-Found (503).  Acct-Input-Packets summed over the
+            Stops = what the emulator sent.
+  coa       Access-Accept with Session-Timeout 3600; radclient CoA-Request with
+            Session-Timeout 6 and Acct-Interim-Interval 2: CoA-ACK; Interim-Update
+            records follow (same Acct-Session-Id, counters non-decreasing and not
+            above the Stop's); the session ends ~6 s after it began (Stop,
+            Session-Timeout); a CoA for an unknown session: CoA-NAK 503.
+
+Exit status 0 when every check passed.  Every wait is bounded; lnsd,
+freeradius, dumpcap and the emulators are stopped by PID and the namespaces
+removed in a `finally` (and on SIGTERM).
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "golden", "lib"))
+sys.path.insert(0, os.path.join(HERE, "lib"))
+sys.path.insert(0, HERE)
+
+import freeradius  # noqa: E402
+import harness  # noqa: E402
+import l2tp_lab  # noqa: E402
+import lnsd as lnsrun  # noqa: E402
+import test_lac_emulator as le  # noqa: E402
+import tshark  # noqa: E402
+from l2tp_lab import CORE_HOST, LAC_IP, Case, read_text, sh, stop_process  # noqa: E402
+
+POOL = "100.64.0.0/17"
+ROUTE = "100.64.0.0/16"
+SECRET = "lnsd-radius-s3cret"
+DAE_SECRET = "lnsd-dae-s3cret"
+FIXED = {"pap": ("papuser", "pw-pap", "100.64.200.1"), "chap": ("chapuser", "pw-chap", "100.64.200.2"),
+         "mschapv2": ("msuser", "pw-ms", "100.64.200.3")}
+USERS = "".join(f'{u} Cleartext-Password := "{pw}"\n\tFramed-IP-Address = {ip},\n\tAcct-Interim-Interval = 10\n\n'
+                for u, pw, ip in FIXED.values())
+USERS += 'brief Cleartext-Password := "pw"\n\tSession-Timeout = 3\n\n'
+USERS += 'coauser Cleartext-Password := "pw"\n\tSession-Timeout = 3600\n\n'
+USERS += "".join(f'dae{n} Cleartext-Password := "pw"\n\n' for n in range(4))
+TRAFFIC_PPS, TRAFFIC_SIZE = 40, 100
+
+
+class RadiusLab(le.EmuLab):
+    """The emulator lab with lnsd on RADIUS (freeradius on 127.0.0.1), a DAE
+    listener, and the subscribers' route on the core host."""
+
+    def __init__(self, tag, workdir, binary, fr, dae_port):
+        super().__init__(tag, workdir, binary)
+        self.fr = fr
+        self.dae_port = dae_port
+
+    def lnsd_config(self, prefix, l2tp=None):
+        cfg = super().lnsd_config(prefix, l2tp)
+        cfg["ppp"] = {"auth": ["chap", "mschapv2", "pap"], "echo_interval_s": 0, "ipv6": False}
+        cfg["aaa"] = {
+            "backend": "radius",
+            "ipv4_pools": [{"name": "subs", "prefix": POOL}],
+            "radius": {
+                "servers": [{"address": "127.0.0.1", "secret": SECRET, "auth_port": self.fr.auth_port,
+                             "acct_port": self.fr.acct_port}],
+                "timeout_ms": 1000, "retries": 3, "source_ports": 2,
+                "nas_identifier": "lnsd-e2e", "interim_interval_s": 60,
+                "dae_listen": "127.0.0.1", "dae_port": self.dae_port,
+                "dae_clients": [{"address": "127.0.0.1", "secret": DAE_SECRET}],
+            },
+        }
+        return cfg
+
+    def setup(self):
+        super().setup()
+        sh(["ip", "route", "add", ROUTE, "via", l2tp_lab.LNS_C], ns=self.ns_core)
+
+    def start_core_capture(self, name, timeout=10.0):
+        """dumpcap on the core host's veth (what lnsd forwards upstream)."""
+        path = os.path.join(self.workdir, f"{name}.pcap")
+        errpath = os.path.join(self.workdir, f"{name}.dumpcap.stderr")
+        with open(errpath, "w") as err:
+            p = subprocess.Popen(["ip", "netns", "exec", self.ns_core, l2tp_lab.DUMPCAP, "-i", self.vcp, "-P",
+                                  "-q", "-f", "icmp", "-w", path], stdout=subprocess.DEVNULL, stderr=err,
+                                 start_new_session=True)
+        self.procs.append(p)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and p.poll() is None:
+            if "Capturing on" in read_text(errpath) and os.path.exists(path):
+                cap = l2tp_lab.Capture(p, path, errpath)
+                self.active.append(cap)
+                return cap
+            time.sleep(0.05)
+        stop_process(p, signal.SIGKILL)
+        raise RuntimeError(f"dumpcap did not start on {self.vcp}: {read_text(errpath)[-300:]}")
+
+
+def subs(snap):
+    return snap.get("subscribers", {}) if snap else {}
+
+
+def num(rec, key):
+    try:
+        return int(rec.get(key, ""))
+    except ValueError:
+        return None
+
+
+def user_records(fr, user, status=None):
+    return [r for r in fr.detail_records()
+            if r.get("User-Name") == user and (status is None or r.get("Acct-Status-Type") == status)]
+
+
+def wait_user_records(fr, user, status, count=1, timeout=10.0):
+    return fr.wait_records(lambda r: r.get("User-Name") == user and r.get("Acct-Status-Type") == status,
+                           count, timeout)
+
+
+def emu_args(auth, user, password, hold, extra=()):
+    return (["--local", LAC_IP, "-t", 1, "-s", 1, "--ppp", "--auth", auth, "--user-pattern", user,
+             "--password", password, "--hold", hold, "--teardown", "cdn", "--timeout", 40, "--seed", 11]
+            + list(extra))
+
+
+def traffic_args(pps=TRAFFIC_PPS):
+    return ["--traffic", pps, "--traffic-size", TRAFFIC_SIZE, "--traffic-dest", CORE_HOST, "--traffic-proto", "icmp"]
+
+
+def radclient(lab, code, attrs, secret=DAE_SECRET):
+    return freeradius.radclient(f"127.0.0.1:{lab.dae_port}", code, secret, attrs)
+
+
+def echo_sources(cap_path):
+    """{source address: count} of the ICMP echo requests the core host received."""
+    out = {}
+    for row in tshark.fields(cap_path, ["ip.src"], display_filter=f"icmp.type==8 && ip.dst=={CORE_HOST}"):
+        out[row[0]] = out.get(row[0], 0) + 1
+    return out
+
+
+# ----------------------------------------------------------------------------- cases
+
+def run_method(checks, lab, emu_bin, lnsd, fr, auth, results):
+    """One subscriber authenticated by freeradius with `auth`, ICMP both ways, CDN."""
+    case = Case(checks, auth, lnsd)
+    user, pw, ip = FIXED[auth]
+    hold = 2
+    emu = le.Emu(lab, emu_bin, auth, emu_args(auth, user, pw, hold, traffic_args()))
+    case.xl = emu
+    case.eq("emulator_exit_0", emu.wait(hold + 30), 0)
+    p = (emu.report or {}).get("ppp", {})
+    case.eq("emulator_ppp", le.subset(p, ("authenticated", "ipcp_up", "up", "failed", "dropped")),
+            {"authenticated": 1, "ipcp_up": 1, "up": 1, "failed": 0, "dropped": 0})
+    t = p.get("traffic", {})
+    sent, received = t.get("sent", 0), t.get("received", 0)
+    case.check("traffic_round_trip", sent >= 20 and received == sent and t.get("rx_other", 0) == 0,
+               f"ICMP echo through lnsd and back: {le.subset(t, ('sent', 'received', 'lost', 'rx_other'))}")
+    results[auth] = {"ip": ip, "sent": sent}
+    stops = wait_user_records(fr, user, "Stop")
+    starts = user_records(fr, user, "Start")
+    if not case.check("one_start_one_stop", len(starts) == 1 and len(stops) == 1,
+                      f"{len(starts)} Start, {len(stops)} Stop records for {user}: {user_records(fr, user)}"):
+        return
+    st, sp = starts[0], stops[0]
+    case.check("acct_session_id_consistent", st.get("Acct-Session-Id") and
+               st.get("Acct-Session-Id") == sp.get("Acct-Session-Id"),
+               f"Start {st.get('Acct-Session-Id')!r}, Stop {sp.get('Acct-Session-Id')!r}")
+    case.eq("start_framed_ip", (st.get("Framed-IP-Address"), sp.get("Framed-IP-Address")), (ip, ip))
+    case.eq("acct_authentic", (st.get("Acct-Authentic"), sp.get("Acct-Authentic")), ("RADIUS", "RADIUS"))
+    case.check("stop_cause_lac_cleared", sp.get("Acct-Terminate-Cause") in ("Lost-Carrier", "User-Request"),
+               f"Acct-Terminate-Cause {sp.get('Acct-Terminate-Cause')!r} for a CDN from the LAC")
+    got = {k: num(sp, k) for k in ("Acct-Input-Packets", "Acct-Input-Octets", "Acct-Output-Packets",
+                                   "Acct-Output-Octets", "Acct-Input-Gigawords", "Acct-Output-Gigawords")}
+    want = {"Acct-Input-Packets": sent, "Acct-Input-Octets": t.get("tx_bytes"),
+            "Acct-Output-Packets": received, "Acct-Output-Octets": t.get("rx_bytes"),
+            "Acct-Input-Gigawords": 0, "Acct-Output-Gigawords": 0}
+    case.eq("stop_counters_match_traffic", got, want, "Stop counters vs the emulator's IP traffic")
+    stime = num(sp, "Acct-Session-Time")
+    case.check("stop_session_time", stime is not None and hold - 1 <= stime <= hold + 5,
+               f"Acct-Session-Time {stime} for a {hold} s hold")
+    case.eq("no_interim_below_floor", user_records(fr, user, "Interim-Update"), [])
+    print(f"  {auth}: {user} Framed-IP {ip}, Acct-Session-Id {sp.get('Acct-Session-Id')}, "
+          f"cause {sp.get('Acct-Terminate-Cause')}, Stop counters {got}")
+
+
+def run_reject(checks, lab, emu_bin, lnsd, fr):
+    case = Case(checks, "reject", lnsd)
+    before = subs(lnsd.snapshot())
+    emu = le.Emu(lab, emu_bin, "reject", emu_args("chap", "chapuser", "wrong-password", 1))
+    case.xl = emu
+    case.check("emulator_fails", emu.wait(30) not in (0, None), f"exit status {emu.rc}")
+    p = (emu.report or {}).get("ppp", {})
+    case.eq("emulator_auth_rejected", (p.get("up"), p.get("failures", {}).get("auth_rejected")), (0, 1))
+    after = subs(lnsd.wait_snapshot(lambda s: subs(s).get("ended", 0) > before.get("ended", 0), 10))
+    case.eq("lnsd_auth_rejects", after.get("auth_rejects", 0) - before.get("auth_rejects", 0), 1)
+    case.eq("no_accounting_for_rejected", after.get("acct_start", 0) - before.get("acct_start", 0), 0)
+    case.check("freeradius_rejected", "Sent Access-Reject" in fr.log_text(), "no Access-Reject in freeradius's log")
+
+
+def run_timeout(checks, lab, emu_bin, lnsd, fr):
+    case = Case(checks, "timeout", lnsd)
+    emu = le.Emu(lab, emu_bin, "timeout", emu_args("pap", "brief", "pw", 5, traffic_args(10)))
+    case.xl = emu
+    starts = wait_user_records(fr, "brief", "Start", timeout=15)
+    t_start = time.monotonic()
+    stops = wait_user_records(fr, "brief", "Stop", timeout=12)
+    t_stop = time.monotonic()
+    emu.wait(30)
+    p = (emu.report or {}).get("ppp", {})
+    case.eq("emulator_up_then_dropped", (p.get("up"), p.get("dropped")), (1, 1))
+    if not case.check("start_and_stop", len(starts) == 1 and len(stops) == 1,
+                      f"records for brief: {user_records(fr, 'brief')}"):
+        return
+    sp = stops[0]
+    case.eq("stop_cause", sp.get("Acct-Terminate-Cause"), "Session-Timeout")
+    case.eq("same_session_id", sp.get("Acct-Session-Id"), starts[0].get("Acct-Session-Id"))
+    stime = num(sp, "Acct-Session-Time")
+    case.check("session_time_3s", stime is not None and 2 <= stime <= 4, f"Acct-Session-Time {stime}")
+    case.check("ended_on_time", 1.5 <= t_stop - t_start <= 5.0,
+               f"Stop {t_stop - t_start:.1f} s after the Start record (Session-Timeout 3)")
+    print(f"  timeout: Stop {t_stop - t_start:.1f} s after Start, Acct-Session-Time {stime}, "
+          f"emulator drops {p.get('drops')}")
+
+
+def run_dae(checks, lab, emu_bin, lnsd, fr, results):
+    case = Case(checks, "dae", lnsd)
+    before = subs(lnsd.snapshot())
+    hold = 6
+    emu = le.Emu(lab, emu_bin, "dae", ["--local", LAC_IP, "-t", 1, "-s", 3, "--ppp", "--auth", "chap",
+                                       "--user-pattern", "dae{n}", "--password", "pw", "--hold", hold,
+                                       "--teardown", "cdn", "--timeout", 40] + traffic_args(60))
+    case.xl = emu
+    starts = fr.wait_records(lambda r: r.get("User-Name", "").startswith("dae") and
+                             r.get("Acct-Status-Type") == "Start", 3, 15)
+    if not case.check("three_starts", len(starts) == 3, f"Start records: {starts}"):
+        emu.wait(hold + 30)
+        return
+    time.sleep(1.0)  # some traffic through every session first
+    by = [("Acct-Session-Id", f'Acct-Session-Id = "{starts[0]["Acct-Session-Id"]}"'),
+          ("Framed-IP-Address", f'Framed-IP-Address = {starts[1]["Framed-IP-Address"]}'),
+          ("User-Name", f'User-Name = "{starts[2]["User-Name"]}"')]
+    for what, attrs in by:
+        rc, text, reply = radclient(lab, "disconnect", attrs)
+        case.check(f"disconnect_by_{what}_ack", reply is not None and reply["code"] == "Disconnect-ACK",
+                   f"radclient rc {rc}: {text[-600:]}")
+    rc, text, reply = radclient(lab, "disconnect", 'Acct-Session-Id = "00000000deadbeef"')
+    case.check("disconnect_unknown_nak_503", reply is not None and reply["code"] == "Disconnect-NAK" and
+               reply.get("Error-Cause") == "Session-Context-Not-Found", f"radclient rc {rc}: {text[-600:]}")
+    users = [s["User-Name"] for s in starts]
+    stops = fr.wait_records(lambda r: r.get("User-Name") in users and r.get("Acct-Status-Type") == "Stop", 3, 10)
+    case.eq("three_stops_admin_reset", sorted((s.get("User-Name"), s.get("Acct-Terminate-Cause")) for s in stops),
+            sorted((u, "Admin-Reset") for u in users))
+    ids = {s["User-Name"]: s.get("Acct-Session-Id") for s in starts}
+    case.check("stop_ids_match_start", all(ids.get(s.get("User-Name")) == s.get("Acct-Session-Id") for s in stops),
+               f"Start ids {ids}, Stop ids {[(s.get('User-Name'), s.get('Acct-Session-Id')) for s in stops]}")
+    snap = lnsd.wait_snapshot(lambda s: subs(s).get("ended", 0) >= before.get("ended", 0) + 3, 10)
+    after = subs(snap)
+    case.eq("lnsd_dae_counters", {k: after.get(k, 0) - before.get(k, 0) for k in
+                                  ("disconnects", "dae_disconnect_acks", "dae_not_found", "ended")},
+            {"disconnects": 3, "dae_disconnect_acks": 3, "dae_not_found": 1, "ended": 3})
+    emu.wait(hold + 30)
+    r = emu.report or {}
+    p = r.get("ppp", {})
+    case.eq("emulator_saw_three_drops", (p.get("up"), p.get("dropped"), r.get("sessions", {}).get("dropped")),
+            (3, 3, 3))
+    case.eq("emulator_received_cdns", r.get("endpoint", {}).get("cdn_received"), 3)
+    t = p.get("traffic", {})
+    in_pkts = sum(num(s, "Acct-Input-Packets") or 0 for s in stops)
+    out_pkts = sum(num(s, "Acct-Output-Packets") or 0 for s in stops)
+    case.eq("stops_input_packets_sum", in_pkts, t.get("sent"), "sum of Acct-Input-Packets vs sent")
+    print(f"  dae: Stops in/out packets {in_pkts}/{out_pkts}, emulator traffic "
+          f"{le.subset(t, ('sent', 'received', 'lost', 'rx_other'))}, drops {p.get('drops')}")
+    results["dae_out"] = (out_pkts, t.get("received"))
+
+
+def run_coa(checks, lab, emu_bin, lnsd, fr):
+    case = Case(checks, "coa", lnsd)
+    hold = 12
+    new_timeout, interim = 6, 2
+    emu = le.Emu(lab, emu_bin, "coa", emu_args("mschapv2", "coauser", "pw", hold, traffic_args(20)))
+    case.xl = emu
+    starts = wait_user_records(fr, "coauser", "Start", timeout=15)
+    t_start = time.monotonic()
+    if not case.check("start", len(starts) == 1, f"records: {user_records(fr, 'coauser')}"):
+        emu.wait(hold + 30)
+        return
+    sid = starts[0]["Acct-Session-Id"]
+    rc, text, reply = radclient(lab, "coa", f'Acct-Session-Id = "{sid}", Session-Timeout = {new_timeout}, '
+                                f'Acct-Interim-Interval = {interim}')
+    case.check("coa_ack", reply is not None and reply["code"] == "CoA-ACK", f"radclient rc {rc}: {text[-600:]}")
+    rc, text, reply = radclient(lab, "coa", 'Acct-Session-Id = "00000000deadbeef", Session-Timeout = 5')
+    case.check("coa_unknown_nak_503", reply is not None and reply["code"] == "CoA-NAK" and
+               reply.get("Error-Cause") == "Session-Context-Not-Found", f"radclient rc {rc}: {text[-600:]}")
+    stops = wait_user_records(fr, "coauser", "Stop", timeout=new_timeout + 6)
+    t_stop = time.monotonic()
+    emu.wait(hold + 30)
+    p = (emu.report or {}).get("ppp", {})
+    case.eq("emulator_up_then_dropped", (p.get("up"), p.get("dropped")), (1, 1))
+    if not case.check("stop", len(stops) == 1, f"records: {user_records(fr, 'coauser')}"):
+        return
+    sp = stops[0]
+    case.eq("stop_cause", sp.get("Acct-Terminate-Cause"), "Session-Timeout")
+    stime = num(sp, "Acct-Session-Time")
+    case.check("ended_at_new_timeout", stime is not None and new_timeout - 1 <= stime <= new_timeout + 1 and
+               new_timeout - 2 <= t_stop - t_start <= new_timeout + 2,
+               f"Acct-Session-Time {stime}, Stop {t_stop - t_start:.1f} s after Start (CoA Session-Timeout "
+               f"{new_timeout})")
+    interims = user_records(fr, "coauser", "Interim-Update")
+    case.check("interim_updates", len(interims) >= 1, f"no Interim-Update after the CoA's Acct-Interim-Interval "
+                                                      f"{interim}: {user_records(fr, 'coauser')}")
+    seq = interims + [sp]
+    keys = ("Acct-Input-Packets", "Acct-Input-Octets", "Acct-Output-Packets", "Acct-Output-Octets")
+    mono = all(num(a, k) is not None and num(b, k) is not None and num(a, k) <= num(b, k)
+               for a, b in zip(seq, seq[1:]) for k in keys)
+    case.check("interim_counters_non_decreasing", mono, f"{[{k: r.get(k) for k in keys} for r in seq]}")
+    case.check("interim_session_ids", all(r.get("Acct-Session-Id") == sid for r in seq),
+               f"{[r.get('Acct-Session-Id') for r in seq]} vs {sid}")
+    case.check("interim_has_traffic", any((num(r, "Acct-Input-Packets") or 0) > 0 for r in interims),
+               f"{[{k: r.get(k) for k in keys} for r in interims]}")
+    t = p.get("traffic", {})
+    case.eq("stop_input_packets", num(sp, "Acct-Input-Packets"), t.get("sent"))
+    print(f"  coa: {len(interims)} Interim-Update(s), Stop {t_stop - t_start:.1f} s after Start, "
+          f"Acct-Session-Time {stime}, Stop counters {[sp.get(k) for k in keys]}, emulator traffic "
+          f"{le.subset(t, ('sent', 'received', 'tx_bytes', 'rx_bytes'))}")
+
+
+def check_sources(checks, cap, results):
+    """The core host saw each fixed-address subscriber's echo requests from its
+    Framed-IP-Address, as many as the emulator sent."""
+    src = echo_sources(cap.path)
+    for auth in ("pap", "chap", "mschapv2"):
+        if auth not in results:
+            continue
+        r = results[auth]
+        checks.eq(f"{auth}.core_saw_framed_ip_source", src.get(r["ip"], 0), r["sent"],
+                  f"echo requests from {r['ip']} at the core host (all sources: {src})")
+
+
+def main():
+    args = harness.parse_args(__doc__)
+    checks = harness.Checks("lnsd_radius")
+    harness.require_root(checks)
+    binary = harness.lnsd_binary(args.build_dir, checks)
+    emu_bin = os.path.join(os.path.abspath(args.build_dir), "lns-lac-emu")
+    missing = [t for t in (emu_bin, "ip", "radclient", "freeradius", l2tp_lab.DUMPCAP, tshark.TSHARK)
+               if not (shutil.which(t) or os.access(t, os.X_OK))]
+    if missing:
+        checks.fail("tools", f"missing: {missing} (tools/install_deps.sh)")
+        return checks.finish()
+    l2tp_lab.exit_on_sigterm()
+    t0 = time.monotonic()
+    with lnsrun.WorkDir("lnsd-radius", args.keep) as wd:
+        fr = freeradius.FreeRadius(wd.sub("radius"), SECRET, USERS)
+        lab = RadiusLab("lr", wd.path, binary, fr, freeradius.free_udp_port())
+        try:
+            fr.start()
+            print(f"freeradius on 127.0.0.1 auth {fr.auth_port} acct {fr.acct_port}; lnsd DAE port {lab.dae_port}")
+            lab.setup()
+            cap = lab.start_core_capture("core")
+            lnsd = lab.start_lnsd("main", {"accept_unknown_peers": True})
+            results = {}
+            for auth in ("pap", "chap", "mschapv2"):
+                checks.guard(auth, run_method, checks, lab, emu_bin, lnsd, fr, auth, results)
+            checks.guard("reject", run_reject, checks, lab, emu_bin, lnsd, fr)
+            checks.guard("timeout", run_timeout, checks, lab, emu_bin, lnsd, fr)
+            checks.guard("dae", run_dae, checks, lab, emu_bin, lnsd, fr, results)
+            checks.guard("coa", run_coa, checks, lab, emu_bin, lnsd, fr)
+            snap = lnsd.wait_snapshot(lambda s: subs(s).get("subscribers", 0) == 0, 10)
+            sb = subs(snap)
+            checks.eq("lnsd_all_released", {k: sb.get(k, 0) for k in ("subscribers", "pool_subs_used")},
+                      {"subscribers": 0, "pool_subs_used": 0})
+            checks.eq("lnsd_accounting_answered", (sb.get("acct_sent", 0), sb.get("acct_failed", 0)),
+                      (sb.get("acct_answered", 0), 0))
+            print(f"  lnsd subscribers: {sb}")
+            lnsd.stop()
+            checks.check("lnsd_exit_clean", lnsd.rc == 0, f"exit status {lnsd.rc}\n{lnsd.logs()}")
+            cap.stop()
+            checks.guard("sources", check_sources, checks, cap, results)
+        except Exception as e:  # noqa: BLE001
+            checks.fail("exception", f"{type(e).__name__}: {e}")
+        finally:
+            lab.teardown()
+            fr.stop()
+            if checks.failed:
+                print(f"freeradius log: {fr.log} (tail)\n{l2tp_lab.tail(fr.log, 30)}")
+    print(f"(took {time.monotonic() - t0:.1f} s)")
+    return checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
