@@ -58,6 +58,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,7 +85,34 @@ USERS = "".join(f'{u} Cleartext-Password := "{pw}"\n\tFramed-IP-Address = {ip},\
 USERS += 'brief Cleartext-Password := "pw"\n\tSession-Timeout = 3\n\n'
 USERS += 'coauser Cleartext-Password := "pw"\n\tSession-Timeout = 3600\n\n'
 USERS += "".join(f'dae{n} Cleartext-Password := "pw"\n\n' for n in range(4))
+USERS += 'rejuser Cleartext-Password := "right-password"\n\n'
 TRAFFIC_PPS, TRAFFIC_SIZE = 40, 100
+
+
+class LockedChecks(harness.Checks):
+    """Checks recorded from the threads of a group of cases."""
+
+    def __init__(self, suite):
+        super().__init__(suite)
+        self.lock = threading.RLock()
+
+    def check(self, name, cond, detail=""):
+        with self.lock:
+            return super().check(name, cond, detail)
+
+
+def run_group(checks, cases):
+    """Run (name, fn, args) cases at once, one thread each; bounded join."""
+    threads = [threading.Thread(target=checks.guard, args=(name, fn) + args, name=name, daemon=True)
+               for name, fn, args in cases]
+    for t in threads:
+        t.start()
+        time.sleep(0.2)  # stagger the tunnel setups a little
+    deadline = time.monotonic() + 90
+    for t in threads:
+        t.join(max(0.1, deadline - time.monotonic()))
+        if t.is_alive():
+            checks.fail(f"{t.name}.finished", "case still running after 90 s")
 
 
 class RadiusLab(le.EmuLab):
@@ -158,10 +186,16 @@ def wait_user_records(fr, user, status, count=1, timeout=10.0):
                            count, timeout)
 
 
-def emu_args(auth, user, password, hold, extra=()):
-    return (["--local", LAC_IP, "-t", 1, "-s", 1, "--ppp", "--auth", auth, "--user-pattern", user,
-             "--password", password, "--hold", hold, "--teardown", "cdn", "--timeout", 40, "--seed", 11]
-            + list(extra))
+# Each case has its own emulator source port: the cases of a group run at once.
+# (No fixed --seed: a new tunnel with the Assigned Tunnel ID of one lnsd still
+# holds after its StopCCN would be taken for a retransmitted SCCRQ.)
+PORTS = {"pap": 1701, "chap": 1702, "mschapv2": 1703, "reject": 1704, "timeout": 1705, "dae": 1706, "coa": 1707}
+
+
+def emu_args(case, auth, user, password, hold, extra=(), sessions=1):
+    return (["--local", f"{LAC_IP}:{PORTS[case]}", "-t", 1, "-s", sessions, "--ppp", "--auth", auth,
+             "--user-pattern", user, "--password", password, "--hold", hold, "--teardown", "cdn",
+             "--timeout", 40] + list(extra))
 
 
 def traffic_args(pps=TRAFFIC_PPS):
@@ -187,7 +221,7 @@ def run_method(checks, lab, emu_bin, lnsd, fr, auth, results):
     case = Case(checks, auth, lnsd)
     user, pw, ip = FIXED[auth]
     hold = 2
-    emu = le.Emu(lab, emu_bin, auth, emu_args(auth, user, pw, hold, traffic_args()))
+    emu = le.Emu(lab, emu_bin, auth, emu_args(auth, auth, user, pw, hold, traffic_args()))
     case.xl = emu
     case.eq("emulator_exit_0", emu.wait(hold + 30), 0)
     p = (emu.report or {}).get("ppp", {})
@@ -227,21 +261,19 @@ def run_method(checks, lab, emu_bin, lnsd, fr, auth, results):
 
 def run_reject(checks, lab, emu_bin, lnsd, fr):
     case = Case(checks, "reject", lnsd)
-    before = subs(lnsd.snapshot())
-    emu = le.Emu(lab, emu_bin, "reject", emu_args("chap", "chapuser", "wrong-password", 1))
+    emu = le.Emu(lab, emu_bin, "reject", emu_args("reject", "chap", "rejuser", "wrong-password", 1))
     case.xl = emu
     case.check("emulator_fails", emu.wait(30) not in (0, None), f"exit status {emu.rc}")
     p = (emu.report or {}).get("ppp", {})
     case.eq("emulator_auth_rejected", (p.get("up"), p.get("failures", {}).get("auth_rejected")), (0, 1))
-    after = subs(lnsd.wait_snapshot(lambda s: subs(s).get("ended", 0) > before.get("ended", 0), 10))
-    case.eq("lnsd_auth_rejects", after.get("auth_rejects", 0) - before.get("auth_rejects", 0), 1)
-    case.eq("no_accounting_for_rejected", after.get("acct_start", 0) - before.get("acct_start", 0), 0)
+    case.eq("no_accounting_for_rejected", user_records(fr, "rejuser"), [])
     case.check("freeradius_rejected", "Sent Access-Reject" in fr.log_text(), "no Access-Reject in freeradius's log")
+    # lnsd's auth_rejects (only this case is rejected) is checked at the end
 
 
 def run_timeout(checks, lab, emu_bin, lnsd, fr):
     case = Case(checks, "timeout", lnsd)
-    emu = le.Emu(lab, emu_bin, "timeout", emu_args("pap", "brief", "pw", 5, traffic_args(10)))
+    emu = le.Emu(lab, emu_bin, "timeout", emu_args("timeout", "pap", "brief", "pw", 5, traffic_args(10)))
     case.xl = emu
     starts = wait_user_records(fr, "brief", "Start", timeout=15)
     t_start = time.monotonic()
@@ -266,11 +298,8 @@ def run_timeout(checks, lab, emu_bin, lnsd, fr):
 
 def run_dae(checks, lab, emu_bin, lnsd, fr, results):
     case = Case(checks, "dae", lnsd)
-    before = subs(lnsd.snapshot())
     hold = 6
-    emu = le.Emu(lab, emu_bin, "dae", ["--local", LAC_IP, "-t", 1, "-s", 3, "--ppp", "--auth", "chap",
-                                       "--user-pattern", "dae{n}", "--password", "pw", "--hold", hold,
-                                       "--teardown", "cdn", "--timeout", 40] + traffic_args(60))
+    emu = le.Emu(lab, emu_bin, "dae", emu_args("dae", "chap", "dae{n}", "pw", hold, traffic_args(60), sessions=3))
     case.xl = emu
     starts = fr.wait_records(lambda r: r.get("User-Name", "").startswith("dae") and
                              r.get("Acct-Status-Type") == "Start", 3, 15)
@@ -295,11 +324,6 @@ def run_dae(checks, lab, emu_bin, lnsd, fr, results):
     ids = {s["User-Name"]: s.get("Acct-Session-Id") for s in starts}
     case.check("stop_ids_match_start", all(ids.get(s.get("User-Name")) == s.get("Acct-Session-Id") for s in stops),
                f"Start ids {ids}, Stop ids {[(s.get('User-Name'), s.get('Acct-Session-Id')) for s in stops]}")
-    snap = lnsd.wait_snapshot(lambda s: subs(s).get("ended", 0) >= before.get("ended", 0) + 3, 10)
-    after = subs(snap)
-    case.eq("lnsd_dae_counters", {k: after.get(k, 0) - before.get(k, 0) for k in
-                                  ("disconnects", "dae_disconnect_acks", "dae_not_found", "ended")},
-            {"disconnects": 3, "dae_disconnect_acks": 3, "dae_not_found": 1, "ended": 3})
     emu.wait(hold + 30)
     r = emu.report or {}
     p = r.get("ppp", {})
@@ -309,7 +333,9 @@ def run_dae(checks, lab, emu_bin, lnsd, fr, results):
     t = p.get("traffic", {})
     in_pkts = sum(num(s, "Acct-Input-Packets") or 0 for s in stops)
     out_pkts = sum(num(s, "Acct-Output-Packets") or 0 for s in stops)
-    case.eq("stops_input_packets_sum", in_pkts, t.get("sent"), "sum of Acct-Input-Packets vs sent")
+    # a packet the emulator sent just as lnsd tore a session down is not counted
+    case.check("stops_input_packets_sum", t.get("sent", 0) - 3 <= in_pkts <= t.get("sent", 0),
+               f"sum of Acct-Input-Packets {in_pkts} vs {t.get('sent')} sent")
     print(f"  dae: Stops in/out packets {in_pkts}/{out_pkts}, emulator traffic "
           f"{le.subset(t, ('sent', 'received', 'lost', 'rx_other'))}, drops {p.get('drops')}")
     results["dae_out"] = (out_pkts, t.get("received"))
@@ -317,9 +343,9 @@ def run_dae(checks, lab, emu_bin, lnsd, fr, results):
 
 def run_coa(checks, lab, emu_bin, lnsd, fr):
     case = Case(checks, "coa", lnsd)
-    hold = 12
+    hold = 10
     new_timeout, interim = 6, 2
-    emu = le.Emu(lab, emu_bin, "coa", emu_args("mschapv2", "coauser", "pw", hold, traffic_args(20)))
+    emu = le.Emu(lab, emu_bin, "coa", emu_args("coa", "mschapv2", "coauser", "pw", hold, traffic_args(20)))
     case.xl = emu
     starts = wait_user_records(fr, "coauser", "Start", timeout=15)
     t_start = time.monotonic()
@@ -380,7 +406,7 @@ def check_sources(checks, cap, results):
 
 def main():
     args = harness.parse_args(__doc__)
-    checks = harness.Checks("lnsd_radius")
+    checks = LockedChecks("lnsd_radius")
     harness.require_root(checks)
     binary = harness.lnsd_binary(args.build_dir, checks)
     emu_bin = os.path.join(os.path.abspath(args.build_dir), "lns-lac-emu")
@@ -401,18 +427,27 @@ def main():
             cap = lab.start_core_capture("core")
             lnsd = lab.start_lnsd("main", {"accept_unknown_peers": True})
             results = {}
-            for auth in ("pap", "chap", "mschapv2"):
-                checks.guard(auth, run_method, checks, lab, emu_bin, lnsd, fr, auth, results)
-            checks.guard("reject", run_reject, checks, lab, emu_bin, lnsd, fr)
-            checks.guard("timeout", run_timeout, checks, lab, emu_bin, lnsd, fr)
-            checks.guard("dae", run_dae, checks, lab, emu_bin, lnsd, fr, results)
-            checks.guard("coa", run_coa, checks, lab, emu_bin, lnsd, fr)
+            # two groups of cases, the cases of a group at once (each with its own
+            # emulator, users and source port)
+            run_group(checks, [(auth, run_method, (checks, lab, emu_bin, lnsd, fr, auth, results))
+                               for auth in ("pap", "chap", "mschapv2")] +
+                      [("reject", run_reject, (checks, lab, emu_bin, lnsd, fr))])
+            run_group(checks, [("timeout", run_timeout, (checks, lab, emu_bin, lnsd, fr)),
+                               ("dae", run_dae, (checks, lab, emu_bin, lnsd, fr, results)),
+                               ("coa", run_coa, (checks, lab, emu_bin, lnsd, fr))])
             snap = lnsd.wait_snapshot(lambda s: subs(s).get("subscribers", 0) == 0, 10)
             sb = subs(snap)
             checks.eq("lnsd_all_released", {k: sb.get(k, 0) for k in ("subscribers", "pool_subs_used")},
                       {"subscribers": 0, "pool_subs_used": 0})
             checks.eq("lnsd_accounting_answered", (sb.get("acct_sent", 0), sb.get("acct_failed", 0)),
                       (sb.get("acct_answered", 0), 0))
+            # 3 + 1 + 1 + 3 + 1 sessions up (pap chap mschapv2, timeout, dae, coa), one rejected
+            checks.eq("lnsd_subscriber_counters", {k: sb.get(k, 0) for k in (
+                "sessions_up", "auth_accepts", "auth_rejects", "acct_start", "acct_stop", "disconnects",
+                "dae_disconnect_acks", "dae_coa_acks", "dae_not_found", "session_timeouts")},
+                {"sessions_up": 8, "auth_accepts": 8, "auth_rejects": 1, "acct_start": 8, "acct_stop": 8,
+                 "disconnects": 3, "dae_disconnect_acks": 3, "dae_coa_acks": 1, "dae_not_found": 2,
+                 "session_timeouts": 2})
             print(f"  lnsd subscribers: {sb}")
             lnsd.stop()
             checks.check("lnsd_exit_clean", lnsd.rc == 0, f"exit status {lnsd.rc}\n{lnsd.logs()}")

@@ -159,9 +159,14 @@ def check_capture(case, pcap, lns_mac):
     case.eq("lnsd_lcp_codes", codes("lcp"), [1, 2, 6, 9])  # ConfReq, ConfAck, TermAck, Echo-Request
     case.eq("lnsd_chap_codes", sorted({int(r[0]) for r in tshark_lines(
         pcap, f"{mine} && l2tp.type==0 && chap", ["chap.code"]) if r[0]}), [1, 3])  # Challenge, Success
-    case.eq("lnsd_ipcp_codes", codes("ipcp"), [1, 2, 3])  # ConfReq, ConfAck, ConfNak
+    case.eq("lnsd_ipcp_codes", codes("ipcp"), [1, 2, 3, 4])  # ConfReq, ConfAck, ConfNak, ConfRej
+    # the only option lnsd rejects: Secondary DNS (131), none being configured
+    rej = tshark_lines(pcap, f"{mine} && ipcp && ppp.code==4", ["ipcp.opt.type"])
+    case.eq("lnsd_ipcp_rejects_secondary_dns_only", sorted({t for r in rej for t in r[0].split(",") if t}), ["131"])
+    # ip.src: the outer (lnsd) then the inner (the core host) address
     replies = tshark_lines(pcap, f"{mine} && l2tp.type==0 && icmp.type==0 && ip.dst=={USER_IP}", ["ip.src"])
-    case.eq("lnsd_icmp_echo_replies_in_ppp", (len(replies), {r[0] for r in replies}), (PINGS, {CORE_HOST}))
+    case.eq("lnsd_icmp_echo_replies_in_ppp", (len(replies), {r[0].split(",")[-1] for r in replies}),
+            (PINGS, {CORE_HOST}))
     confreq = tshark_lines(pcap, f"{mine} && lcp && ppp.code==1", ["lcp.opt.mru", "lcp.opt.auth_protocol",
                                                                    "lcp.opt.magic_number"])
     case.check("lnsd_lcp_confreq_options", confreq and all(r[0] and r[1] and r[2] for r in confreq) and
@@ -205,8 +210,12 @@ def run(checks, lab, pppd_bin, lnsd, cap):
         case.eq("finished_by_own_close_after_up", (fin.get("reason"), fin.get("was_up")), ("local_close", True))
     snap = lnsd.wait_snapshot(lambda s: subs(s).get("ended", 0) >= 1 and s.get("sessions") == 0, 10)
     sb = subs(snap)
-    case.counters("lnsd_subscriber_ended", sb, {"subscribers": 0, "ended": 1, "pool_subs_used": 0,
-                                                "ppp_end_peer_terminated": 1})
+    case.counters("lnsd_subscriber_ended", sb, {"subscribers": 0, "ended": 1, "pool_subs_used": 0})
+    # lnsd acknowledges the Terminate-Request and waits one restart period
+    # (RFC 1661 Stopping) before it ends the call itself; xl2tpd usually clears
+    # the call first, when its pppd exits.
+    how = {k: sb.get(k, 0) for k in ("ppp_end_peer_terminated", "lac_cleared")}
+    case.check("lnsd_ended_by_peer_or_lac", sum(how.values()) == 1, f"{how}")
     case.eq("lnsd_dataplane_empty", (snap or {}).get("sessions"), 0)
     l2 = (snap or {}).get("l2tp", {})
     case.check("call_cleared_by_cdn", l2.get("cdn_sent", 0) + l2.get("cdn_received", 0) == 1,
@@ -216,6 +225,7 @@ def run(checks, lab, pppd_bin, lnsd, cap):
     case.check("tunnel_closed_by_xl2tpd", snap is not None and snap["l2tp"].get("stopccn_received", 0) == 1,
                f"{(snap or {}).get('l2tp')}")
     xl.stop()
+    print(f"  lnsd ended the subscriber by: {how}")
     print(f"  up: {up}\n  traffic: {tr}\n  finished: {fin}")
 
 
