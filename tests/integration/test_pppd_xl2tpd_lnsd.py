@@ -37,11 +37,8 @@ Checks:
 Every wait is bounded; processes are stopped by PID, namespaces removed in a
 `finally` (and on SIGTERM).  Exit status 0 when every check passed.
 """
-import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import time
 
@@ -53,6 +50,7 @@ sys.path.insert(0, HERE)
 import harness  # noqa: E402
 import l2tp_lab  # noqa: E402
 import lnsd as lnsrun  # noqa: E402
+import pppd_lac  # noqa: E402
 import test_lac_emulator as le  # noqa: E402
 import tshark  # noqa: E402
 from l2tp_lab import CORE_HOST, LAC_IP, LNS_A, Case, sh  # noqa: E402
@@ -79,55 +77,6 @@ class XlLab(le.EmuLab):
         sh(["ip", "route", "add", POOL, "via", l2tp_lab.LNS_C], ns=self.ns_core)
         with open(os.path.join(self.workdir, "users.yaml"), "w") as f:
             f.write(f"users:\n  - {{name: {USER}, password: {PASSWORD}, ipv4: {USER_IP}}}\n")
-
-    def start_xl2tpd_pppd(self, name, pppd_bin, env):
-        """xl2tpd in the LAC namespace, in a private mount namespace where
-        /usr/sbin/pppd is lns-pppd."""
-        run = l2tp_lab.Xl2tpd(None, name, self.workdir, self.ns_lac)
-        conf = os.path.join(self.workdir, f"{name}.xl2tpd.conf")
-        opts = os.path.join(self.workdir, f"{name}.options.pppd")
-        with open(opts, "w") as f:
-            f.write(f"noauth\nnodetach\nnoipdefault\ndebug\npassword {PASSWORD}\n")
-        with open(conf, "w") as f:
-            f.write(f"[global]\nlisten-addr = {LAC_IP}\nport = 1701\naccess control = no\n"
-                    "debug tunnel = yes\ndebug state = yes\n"
-                    f"\n[lac lns]\nlns = {LNS_A}\nautodial = yes\nredial = no\nhostname = lac1\n"
-                    f"name = {USER}\npppoptfile = {opts}\nlength bit = yes\n")
-        for path in (run.ctrl, run.pidfile):
-            if os.path.exists(path):
-                os.unlink(path)
-        inner = (f"mount --bind {pppd_bin} /usr/sbin/pppd && exec {l2tp_lab.XL2TPD} -D -c {conf} "
-                 f"-p {run.pidfile} -C {run.ctrl}")
-        with open(run.log, "w") as log:
-            run.proc = subprocess.Popen(["ip", "netns", "exec", self.ns_lac, "unshare", "-m", "sh", "-c", inner],
-                                        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        self.procs.append(run.proc)
-        self.active.append(run)
-        return run
-
-
-def status_events(path):
-    out = []
-    try:
-        with open(path) as f:
-            for line in f:
-                if line.strip():
-                    try:
-                        out.append(json.loads(line))
-                    except ValueError:
-                        pass
-    except OSError:
-        pass
-    return out
-
-
-def wait_event(path, kind, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        ev = [e for e in status_events(path) if e.get("event") == kind]
-        if ev or time.monotonic() >= deadline:
-            return ev[0] if ev else None
-        time.sleep(0.1)
 
 
 def subs(snap):
@@ -181,18 +130,15 @@ def check_capture(case, pcap, lns_mac):
 
 def run(checks, lab, pppd_bin, lnsd, cap):
     case = Case(checks, "xl2tpd", lnsd)
-    status = os.path.join(lab.workdir, "pppd.status")
-    pppd_log = os.path.join(lab.workdir, "pppd.log")
-    env = dict(os.environ, LNS_PPPD_STATUS=status, LNS_PPPD_LOG=pppd_log, LNS_PPPD_PING=CORE_HOST,
-               LNS_PPPD_PING_COUNT=str(PINGS), LNS_PPPD_PING_INTERVAL_MS="200", LNS_PPPD_EXIT_AFTER_TRAFFIC="1")
-    before = lnsd.snapshot()
-    xl = lab.start_xl2tpd_pppd("xl", pppd_bin, env)
+    st = pppd_lac.PppdStatus(lab.workdir, "xl")
+    env = st.env(ping=CORE_HOST, ping_count=PINGS, ping_interval_ms=200, exit_after_traffic=1)
+    xl = pppd_lac.start_xl2tpd_pppd(lab, "xl", pppd_bin, USER, PASSWORD, env)
     case.xl = xl
 
     def logs():
-        return f"{xl.logs()}--- lns-pppd log (tail) ---\n{l2tp_lab.tail(pppd_log, 30)}"
-    up = wait_event(status, "up", 30)
-    if not case.check("pppd_up", up is not None, f"{status_events(status)}\n{logs()}"):
+        return f"{xl.logs()}{st.log_tail()}"
+    up = st.wait("up", 30)
+    if not case.check("pppd_up", up is not None, f"{st.events()}\n{logs()}"):
         return
     case.eq("pppd_up_values", {k: up.get(k) for k in ("address", "peer", "auth")},
             {"address": USER_IP, "peer": LNS_A, "auth": "chap-md5"})
@@ -202,10 +148,10 @@ def run(checks, lab, pppd_bin, lnsd, cap):
     case.counters("lnsd_subscriber_up", sb, {"subscribers": 1, "sessions_up": 1, "auth_accepts": 1,
                                              "pool_subs_used": 1})
     case.eq("lnsd_dataplane_session", (snap or {}).get("sessions"), 1)
-    tr = wait_event(status, "traffic", 15)
+    tr = st.wait("traffic", 15)
     if case.check("pppd_traffic", tr is not None, logs()):
         case.eq("echo_round_trip", (tr.get("sent"), tr.get("echo_replies")), (PINGS, PINGS))
-    fin = wait_event(status, "finished", 15)
+    fin = st.wait("finished", 15)
     if case.check("pppd_finished", fin is not None, logs()):
         case.eq("finished_by_own_close_after_up", (fin.get("reason"), fin.get("was_up")), ("local_close", True))
     snap = lnsd.wait_snapshot(lambda s: subs(s).get("ended", 0) >= 1 and s.get("sessions") == 0, 10)
