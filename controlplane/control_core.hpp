@@ -119,9 +119,11 @@ private:
     void handle_l2tp(rte_mbuf *m);
     void l2tp_send(const l2tp::Transport &t, std::span<const uint8_t> payload);
     void l2tp_event(const l2tp::Event &ev);
+    uint32_t l2tp_install(const l2tp::Event &ev, bool sequencing);
     void run_l2tp_actions();
     bool init_subscribers(std::string *err);
     void handle_ppp(rte_mbuf *m);
+    void handle_subscriber_nd(rte_mbuf *m);
     void poll_subscribers(uint64_t now);
     void learn(uint16_t port, uint32_t idx, const net::MacAddr &mac, uint64_t now);
     void on_neighbor_event(const net::NeighborEvent &ev);
@@ -144,6 +146,7 @@ private:
     unsigned next_worker_ = 0;
     unsigned next_owner_ = 0;
     uint64_t now_ = 0;
+    uint64_t busy_cycles_ = 0;  // TSC cycles in polls that handled packets or timers
 
     // L2TP (control_l2tp.cpp).
     std::unique_ptr<l2tp::Xoshiro> l2tp_rng_;

@@ -86,10 +86,8 @@ void ControlCore::handle_nd(rte_mbuf *m, uint64_t now) {
     const uint16_t pi = dp::meta(m)->in_port;
     const dp::PortRuntime &port = rt_.ports[pi];
     if (dp::meta(m)->index != dp::kInvalidIndex) {
-        // From a subscriber (router solicitation...): IPv6CP and RAs come with PPP.
-        c_.unhandled_subscriber_nd++;
-        rte_pktmbuf_free(m);
-        return;
+        // From a subscriber (router solicitation...): its PPP session answers.
+        return handle_subscriber_nd(m);
     }
     net::Icmp6Packet p;
     if (net::parse_icmp6(frame_of(m), &p) != net::NetError::ok) {

@@ -63,6 +63,19 @@ void ControlCore::handle_ppp(rte_mbuf *m) {
     rte_pktmbuf_free(m);
 }
 
+// IPv6 a subscriber sent to the LNS (link-local ICMPv6: Router Solicitations).
+void ControlCore::handle_subscriber_nd(rte_mbuf *m) {
+    const dp::MbufMeta md = *dp::meta(m);
+    const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+    dp::PppPayload pl;
+    if (!subs_ || !dp::locate_ppp_payload(f, rte_pktmbuf_data_len(m), &pl) || pl.protocol != ppp::kProtoIpv6) {
+        c_.unhandled_subscriber_nd++;
+    } else {
+        subs_->packet(md.index, pl.protocol, {f + pl.offset, pl.length}, now_);
+    }
+    rte_pktmbuf_free(m);
+}
+
 void ControlCore::poll_subscribers(uint64_t now) {
     if (!subs_) return;
     if (now >= next_socket_poll_) {
@@ -91,7 +104,7 @@ std::vector<std::pair<std::string, uint64_t>> ControlCore::subscriber_counter_li
     const SubscriberCounters &c = subs_->counters();
     v.emplace_back("subscribers", subs_->count());
 #define LNS_SUB(n) v.emplace_back(#n, c.n);
-    LNS_SUB(calls) LNS_SUB(sessions_up) LNS_SUB(ended) LNS_SUB(auth_accepts) LNS_SUB(auth_rejects)
+    LNS_SUB(calls) LNS_SUB(sessions_up) LNS_SUB(ipv6_up) LNS_SUB(ended) LNS_SUB(auth_accepts) LNS_SUB(auth_rejects)
     LNS_SUB(auth_stale) LNS_SUB(address_failures) LNS_SUB(install_failures) LNS_SUB(session_timeouts)
     LNS_SUB(idle_timeouts) LNS_SUB(disconnects) LNS_SUB(lac_cleared) LNS_SUB(acct_start)
     LNS_SUB(acct_interim) LNS_SUB(acct_stop) LNS_SUB(bad_frames) LNS_SUB(unknown_index)
@@ -114,6 +127,10 @@ std::vector<std::pair<std::string, uint64_t>> ControlCore::subscriber_counter_li
     v.emplace_back("lcp_peer_dead", p.lcp.counters.peer_dead);
     v.emplace_back("ipcp_rx_packets", p.ipcp.counters.fsm.rx_packets);
     v.emplace_back("ipcp_retransmits", p.ipcp.counters.fsm.retransmits);
+    v.emplace_back("ipv6cp_rx_packets", p.ipv6cp.counters.fsm.rx_packets);
+    v.emplace_back("ra_sent", p.counters.ra_sent);
+    v.emplace_back("rs_answered", p.counters.rs_answered);
+    v.emplace_back("rs_bad", p.counters.rs_bad);
     const ppp::AuthCounters &ac = p.auth_counters;
     v.emplace_back("auth_successes", ac.successes);
     v.emplace_back("auth_failures", ac.failures);
@@ -134,6 +151,10 @@ std::vector<std::pair<std::string, uint64_t>> ControlCore::subscriber_counter_li
     }
     const auto &pools = aaa_->pools();
     for (const auto &pl : pools.ipv4_pools()) {
+        v.emplace_back("pool_" + pl.name() + "_used", pl.index().used());
+        v.emplace_back("pool_" + pl.name() + "_exhausted", pl.index().counters().exhausted);
+    }
+    for (const auto &pl : pools.ipv6_pools()) {
         v.emplace_back("pool_" + pl.name() + "_used", pl.index().used());
         v.emplace_back("pool_" + pl.name() + "_exhausted", pl.index().counters().exhausted);
     }

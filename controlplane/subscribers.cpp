@@ -40,6 +40,12 @@ void configure(ppp::PppShared &sh, const cfg::Config &cfg) {
     l.echo.max_failures = uint8_t(std::min<uint32_t>(p.echo_failures, 255));
     sh.ipcp.config = ppp::IpcpConfig::lns();
     sh.ipcp.config.fsm = fsm;
+    sh.ipv6cp.config.fsm = fsm;
+    sh.ipv6 = p.ipv6;
+    sh.ra_interval_ns = uint64_t(p.ra_interval_s) * kSec;
+    sh.ra.router_lifetime_s = uint16_t(std::min<uint32_t>(p.ra_lifetime_s, 9000));
+    sh.ra.valid_lifetime_s = p.ra_lifetime_s;
+    sh.ra.preferred_lifetime_s = p.ra_lifetime_s / 2;
     sh.auth.restart_ns = fsm.restart_ns;
     sh.auth.timeout_ns = uint64_t(p.auth_timeout_s) * kSec;
     sh.auth.rechallenge_ns = uint64_t(p.chap_rechallenge_s) * kSec;
@@ -104,7 +110,7 @@ struct SubscriberManager::Sub {
     aaa::TrafficCounters baseline;
     uint64_t deadline = UINT64_MAX;  // armed in the heap
     uint32_t ticket = 0;             // of the verify request in progress
-    bool up = false, acct_started = false, ending = false, queued = false;
+    bool up = false, ipv6_up = false, acct_started = false, ending = false, queued = false;
     SubEnd end_why = SubEnd::ppp;
     ppp::EndReason ppp_why = ppp::EndReason::none;
 };
@@ -114,6 +120,7 @@ SubscriberManager::SubscriberManager(const cfg::Config &cfg, SubscriberEnv &env,
     : cfg_(cfg), env_(env), aaa_(aaa), subs_(max_index) {
     configure(ppp_, cfg_);
     ppp_.lcp.random = &rnd;
+    ppp_.ipv6cp.random = &rnd;
     ppp_.auth_random = &auth_rnd;
     boot_id_ = rnd.next() & 0xffffffffull;
 }
@@ -252,6 +259,9 @@ void SubscriberManager::ppp_authenticated(ppp::PppSession &ps, std::string_view 
     aaa::AddressRequest req;
     req.ipv4 = s->grant.ipv4;
     req.ipv4_pool = s->grant.ipv4_pool;
+    req.want_ipv6 = cfg_.ppp.ipv6;
+    req.ipv6 = s->grant.ipv6;
+    req.ipv6_pool = s->grant.ipv6_pool;
     const aaa::AssignError e = aaa_.pools().assign(req, &s->lease);
     if (e != aaa::AssignError::ok) {
         c_.address_failures++;
@@ -261,13 +271,24 @@ void SubscriberManager::ppp_authenticated(ppp::PppSession &ps, std::string_view 
     a.peer_address = *s->lease.ipv4;
     if (cfg_.ppp.dns_primary) a.dns[0] = *cfg_.ppp.dns_primary;
     if (cfg_.ppp.dns_secondary) a.dns[1] = *cfg_.ppp.dns_secondary;
-    ps.start_network(env_.local_ipv4(s->index), a, now_);
+    ps.start_network(env_.local_ipv4(s->index), a, now_, s->lease.ipv6 ? &s->lease.ipv6->addr : nullptr);
 }
 
 void SubscriberManager::ppp_network_up(ppp::PppSession &ps, uint16_t protocol) {
     Sub *s = from(ps);
-    if (!s || protocol != ppp::kProtoIpcp || s->up) return;
+    if (!s) return;
     std::string err;
+    if (protocol == ppp::kProtoIpv6cp) {
+        if (s->ipv6_up || !s->lease.ipv6) return;
+        if (!env_.set_addresses(s->index, std::nullopt, s->lease.ipv6, &err)) {
+            c_.install_failures++;
+            return end(*s, SubEnd::install_failed, ppp::EndReason::none);
+        }
+        s->ipv6_up = true;
+        c_.ipv6_up++;
+        return;
+    }
+    if (protocol != ppp::kProtoIpcp || s->up) return;
     if (!env_.set_addresses(s->index, s->lease.ipv4, std::nullopt, &err)) {
         c_.install_failures++;
         return end(*s, SubEnd::install_failed, ppp::EndReason::none);
@@ -349,6 +370,7 @@ void SubscriberManager::account(Sub &s, aaa::AcctStatusType type, uint64_t now) 
     r.nas_port = s.index;
     r.calling_station_id = s.calling;
     r.framed_ip = s.lease.ipv4.value_or(0);
+    if (s.ipv6_up) r.framed_ipv6_prefix = &*s.lease.ipv6;
     r.classes = s.grant.classes;
     r.authentic = s.grant.radius ? 1 : 2;
     r.event_timestamp = 0;

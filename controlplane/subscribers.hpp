@@ -67,6 +67,7 @@ struct SubscriberCounters {
     uint64_t auth_accepts = 0, auth_rejects = 0, auth_stale = 0;
     uint64_t address_failures = 0, install_failures = 0;
     uint64_t sessions_up = 0;                     // IPCP up, addresses published
+    uint64_t ipv6_up = 0;                         // IPv6CP up, prefix published
     uint64_t session_timeouts = 0, idle_timeouts = 0, disconnects = 0, lac_cleared = 0;
     uint64_t acct_start = 0, acct_interim = 0, acct_stop = 0;
     uint64_t bad_frames = 0, unknown_index = 0;

@@ -260,8 +260,14 @@ bool inner_ipv6(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *ip, size_t av
     }
     uint64_t src_hi;
     std::memcpy(&src_hi, ip + 8, 8);
-    if (!(s.flags & kSessHasIpv6) || (src_hi & s.sub_ipv6_mask) != s.sub_ipv6_hi)
+    if (!(s.flags & kSessHasIpv6) || (src_hi & s.sub_ipv6_mask) != s.sub_ipv6_hi) {
+        // A Router Solicitation may come from the unspecified address (RFC 4861 §6.3.7).
+        uint64_t src_lo;
+        std::memcpy(&src_lo, ip + 16, 8);
+        if ((src_hi | src_lo) == 0 && ip[6] == kIpProtoIcmp6)
+            return punt(ctx, m, Punt::nd, pi, pi, idx), false;
         return drop(ctx, m, Drop::spoofed_source), false;
+    }
     const PortRuntime &core = ctx->ports[ctx->core_port];
     if (core.has_ipv6 && std::memcmp(ip + 24, core.ipv6, 16) == 0) {
         punt(ctx, m, Punt::icmp_local, pi, pi, idx);

@@ -40,7 +40,8 @@ EndReason from_lcp(Reason r, EndReason pending) {
 
 PppSession::PppSession(PppShared &shared, SessionHost &host, uint64_t cookie)
     : sh_(shared), host_(host), cookie_(cookie), lcp_(shared.lcp, *this, *this),
-      ipcp_(shared.ipcp, *this, *this) {}
+      ipcp_(shared.ipcp, *this, *this), ipv6cp_(shared.ipv6cp, *this, *this),
+      ra_(shared.ra_interval_ns) {}
 
 PppSession::~PppSession() = default;
 
@@ -81,14 +82,32 @@ void PppSession::on_notice(const Notice &n) {
                 if (auto *p = std::get_if<PapAuthenticator>(&auth_)) p->close();
                 if (auto *c = std::get_if<ChapAuthenticator>(&auth_)) c->close();
                 if (network_started_) ipcp_.down(now_);
+                if (ipv6_started_) ipv6cp_.down(now_);
+                ra_.stop();
                 break;
             case NoticeKind::finished: finish(from_lcp(n.reason, ending_)); break;
             case NoticeKind::protocol_rejected:
                 if (n.arg == kProtoIpcp) ipcp_.protocol_rejected(now_);
+                if (n.arg == kProtoIpv6cp && ipv6_started_) ipv6cp_.protocol_rejected(now_);
                 break;
             case NoticeKind::looped_back: ending_ = EndReason::looped_back; break;
             case NoticeKind::peer_dead: ending_ = EndReason::peer_dead; break;
             case NoticeKind::started: break;
+        }
+        return;
+    }
+    if (n.protocol == kProtoIpv6cp) {
+        // IPv6 is optional for a subscriber: its failure leaves IPv4 running.
+        if (n.kind == NoticeKind::up) {
+            sh_.counters.network_up++;
+            ra_.start(now_);
+            if (ra_.due(now_)) {  // the first RA at once
+                send_ra(kAllNodes);
+                ra_.sent(now_);
+            }
+            host_.ppp_network_up(*this, kProtoIpv6cp);
+        } else if (n.kind == NoticeKind::down) {
+            ra_.stop();
         }
         return;
     }
@@ -104,8 +123,10 @@ void PppSession::on_notice(const Notice &n) {
 
 void PppSession::lcp_up(uint64_t now) {
     ipcp_.set_peer_mru(lcp_.result().peer_mru);
+    ipv6cp_.set_peer_mru(lcp_.result().peer_mru);
     if (authenticated_) {  // LCP renegotiated (RFC 1661 §3.7): back to the network phase
         if (network_started_) ipcp_.up(now);
+        if (ipv6_started_) ipv6cp_.up(now);
         return;
     }
     if (proxy_) return verify_proxy(now);
@@ -173,7 +194,8 @@ void PppSession::auth_done(std::string_view user, uint64_t now) {
     host_.ppp_authenticated(*this, user_);
 }
 
-void PppSession::start_network(uint32_t local_ipv4, const IpcpAssignment &a, uint64_t now) {
+void PppSession::start_network(uint32_t local_ipv4, const IpcpAssignment &a, uint64_t now,
+                               const Ip6Addr *ipv6_prefix) {
     now_ = now;
     if (finished_ || network_started_) return;
     network_started_ = true;
@@ -182,6 +204,46 @@ void PppSession::start_network(uint32_t local_ipv4, const IpcpAssignment &a, uin
     ipcp_.set_peer_mru(lcp_.result().peer_mru);
     ipcp_.open(now);
     if (lcp_.opened()) ipcp_.up(now);
+    if (ipv6_prefix && sh_.ipv6 && !finished_) {
+        ipv6_started_ = true;
+        prefix_ = *ipv6_prefix;
+        for (size_t i = 8; i < 16; i++) prefix_[i] = 0;  // the first /64
+        ipv6cp_.set_peer_mru(lcp_.result().peer_mru);
+        ipv6cp_.open(now);
+        if (lcp_.opened()) ipv6cp_.up(now);
+    }
+}
+
+void PppSession::send_ra(const Ip6Addr &dst) {
+    InterfaceId iid;
+    const uint64_t id = ipv6cp_.result().local_id;
+    for (int i = 0; i < 8; i++) iid[size_t(i)] = uint8_t(id >> (56 - 8 * i));
+    RaConfig cfg = sh_.ra;
+    cfg.mtu = lcp_.result().peer_mru;
+    uint8_t buf[kMaxRaPacket];
+    const size_t n = build_router_advertisement(buf, cfg, iid, dst, prefix_, 64);
+    if (n == 0) return;
+    sh_.counters.ra_sent++;
+    host_.ppp_send(*this, kProtoIpv6, {buf, n});
+}
+
+// IPv6 addressed to the LNS (the data plane punts link-local ICMPv6): Router
+// Solicitations get an RA (rate-limited, RFC 4861 §6.2.6); anything else counted.
+void PppSession::handle_ipv6(std::span<const uint8_t> packet, uint64_t now) {
+    if (!ipv6cp_.opened()) {
+        sh_.counters.ipv6_before_ipv6cp++;
+        return;
+    }
+    RouterSolicitation rs;
+    if (parse_router_solicitation(packet, &rs) != NdError::ok) {
+        sh_.counters.rs_bad++;
+        return;
+    }
+    if (ra_.on_solicitation(now)) {
+        sh_.counters.rs_answered++;
+        send_ra(ra_destination(rs));
+        ra_.sent(now);
+    }
 }
 
 void PppSession::receive(uint16_t protocol, std::span<const uint8_t> info, uint64_t now) {
@@ -190,6 +252,15 @@ void PppSession::receive(uint16_t protocol, std::span<const uint8_t> info, uint6
         case kProtoLcp: lcp_.receive(info, now); return;
         case kProtoPap:
         case kProtoChap: receive_auth(protocol, info, now); return;
+        case kProtoIpv6: handle_ipv6(info, now); return;
+        case kProtoIpv6cp:
+            if (ipv6_started_) {
+                ipv6cp_.receive(info, now);
+                return;
+            }
+            if (network_started_ || !sh_.ipv6) break;  // not run for this session: Protocol-Reject
+            sh_.counters.frames_before_phase++;
+            return;
         case kProtoIpcp:
             if (network_started_) {
                 ipcp_.receive(info, now);
@@ -235,7 +306,8 @@ void PppSession::finish(EndReason why) {
 
 uint64_t PppSession::next_deadline() const {
     if (finished_) return UINT64_MAX;
-    uint64_t d = std::min(lcp_.next_deadline(), ipcp_.next_deadline());
+    uint64_t d = std::min({lcp_.next_deadline(), ipcp_.next_deadline(), ipv6cp_.next_deadline(),
+                           ra_.next_deadline()});
     if (auto *p = std::get_if<PapAuthenticator>(&auth_)) d = std::min(d, p->next_deadline());
     if (auto *c = std::get_if<ChapAuthenticator>(&auth_)) d = std::min(d, c->next_deadline());
     return d;
@@ -246,7 +318,12 @@ void PppSession::on_timer(uint64_t now) {
     if (finished_) return;
     if (lcp_.next_deadline() <= now) lcp_.on_timer(now);
     if (!finished_ && ipcp_.next_deadline() <= now) ipcp_.on_timer(now);
+    if (!finished_ && ipv6cp_.next_deadline() <= now) ipv6cp_.on_timer(now);
     if (finished_) return;
+    if (ra_.due(now)) {
+        send_ra(kAllNodes);
+        ra_.sent(now);
+    }
     if (auto *p = std::get_if<PapAuthenticator>(&auth_); p && p->next_deadline() <= now) p->on_timer(now);
     if (auto *c = std::get_if<ChapAuthenticator>(&auth_); c && c->next_deadline() <= now) c->on_timer(now);
 }

@@ -10,7 +10,10 @@
 //     host.ppp_verify(req)     -> the owner answers with auth_verdict()
 //   authenticated              host.ppp_authenticated(user): the owner assigns
 //                              addresses and calls start_network()
-//   IPCP / IPv6CP up           host.ppp_network_up(protocol): addresses usable
+//   IPCP / IPv6CP up           host.ppp_network_up(protocol): addresses usable;
+//                              with IPv6CP, Router Advertisements carry the /64
+//                              (RFC 4861 §6.2.4 schedule) and Router
+//                              Solicitations are answered (§6.2.6)
 //   anything fatal             host.ppp_finished(why): the owner ends the call
 // close(now) sends LCP Terminate-Request (the subscriber is told), and
 // ppp_finished follows when the link is down.
@@ -31,7 +34,9 @@
 #include "controlplane/ppp/auth.hpp"
 #include "controlplane/ppp/chap.hpp"
 #include "controlplane/ppp/ipcp.hpp"
+#include "controlplane/ppp/ipv6cp.hpp"
 #include "controlplane/ppp/lcp.hpp"
+#include "controlplane/ppp/nd_ra.hpp"
 #include "controlplane/ppp/pap.hpp"
 
 namespace lns::cp::ppp {
@@ -62,7 +67,7 @@ public:
     // Authentication done (user may be empty without authentication): assign
     // addresses and call s.start_network(), or s.close() to refuse.
     virtual void ppp_authenticated(PppSession &s, std::string_view user) = 0;
-    // IPCP (kProtoIpcp) or IPv6CP (kProtoIpv6cp) opened; result in s.ipcp().
+    // IPCP (kProtoIpcp) or IPv6CP (kProtoIpv6cp) opened; result in s.ipcp() / s.ipv6cp().
     virtual void ppp_network_up(PppSession &s, uint16_t protocol) = 0;
     // The PPP link is over; end the call.  Called once.
     virtual void ppp_finished(PppSession &s, EndReason why) = 0;
@@ -72,6 +77,10 @@ public:
 struct PppShared {
     LcpShared lcp;
     IpcpShared ipcp;
+    Ipv6cpShared ipv6cp;
+    bool ipv6 = true;          // run IPv6CP when the owner gives a prefix
+    RaConfig ra;               // Router Advertisement contents (lifetimes, flags)
+    uint64_t ra_interval_ns = 600'000'000'000ull;
     AuthConfig auth;
     AuthCounters auth_counters;
     AuthRandom *auth_random = nullptr;
@@ -83,6 +92,9 @@ struct PppShared {
         uint64_t protocol_rejects_sent = 0;  // frames of protocols we do not run
         uint64_t frames_before_phase = 0;    // auth/NCP frames before their phase (dropped)
         uint64_t bad_frames = 0;             // no protocol field
+        uint64_t ra_sent = 0, rs_answered = 0;
+        uint64_t rs_bad = 0;                 // IPv6 from the subscriber to the LNS that is not a valid RS
+        uint64_t ipv6_before_ipv6cp = 0;     // IPv6 for the LNS before IPv6CP opened
         uint64_t finished_by[9] = {};        // by EndReason
     } counters;
 };
@@ -115,8 +127,13 @@ public:
     void receive(uint16_t protocol, std::span<const uint8_t> info, uint64_t now);
     // The host's answer to ppp_verify.
     void auth_verdict(const AuthVerdict &v, uint64_t now);
-    // After ppp_authenticated: our address, the subscriber's, DNS.
-    void start_network(uint32_t local_ipv4, const IpcpAssignment &a, uint64_t now);
+    // After ppp_authenticated: our address, the subscriber's, DNS, and (IPv6CP)
+    // the prefix its Router Advertisements carry (the first /64 of `ipv6_prefix`).
+    void start_network(uint32_t local_ipv4, const IpcpAssignment &a, uint64_t now,
+                       const Ip6Addr *ipv6_prefix = nullptr);
+    // An IPv6 packet the subscriber sent to the LNS itself (link-local: Router
+    // Solicitations).  lnsd's data plane punts these.
+    void receive_ipv6(std::span<const uint8_t> packet, uint64_t now) { receive(kProtoIpv6, packet, now); }
     // Ends the link politely (LCP Terminate); ppp_finished follows.
     void close(uint64_t now, EndReason why = EndReason::admin);
     // Traffic from the subscriber proves it alive (resets the echo count).
@@ -127,6 +144,7 @@ public:
 
     const Lcp &lcp() const { return lcp_; }
     const Ipcp &ipcp() const { return ipcp_; }
+    const Ipv6cp &ipv6cp() const { return ipv6cp_; }
     std::string_view user() const { return user_; }
     bool authenticated() const { return authenticated_; }
     bool finished() const { return finished_; }
@@ -143,6 +161,8 @@ private:
     void auth_done(std::string_view user, uint64_t now);
     void finish(EndReason why);
     void receive_auth(uint16_t protocol, std::span<const uint8_t> info, uint64_t now);
+    void handle_ipv6(std::span<const uint8_t> packet, uint64_t now);
+    void send_ra(const Ip6Addr &dst);
     AuthContext auth_ctx();
 
     PppShared &sh_;
@@ -151,6 +171,9 @@ private:
     uint64_t now_ = 0;
     Lcp lcp_;
     Ipcp ipcp_;
+    Ipv6cp ipv6cp_;
+    RaSchedule ra_;
+    Ip6Addr prefix_{};  // the /64 advertised
     std::variant<std::monostate, PapAuthenticator, ChapAuthenticator> auth_;
     std::unique_ptr<ProxyInfo> proxy_;  // kept until its credentials are checked
     std::string user_;
@@ -158,6 +181,7 @@ private:
     EndReason ending_ = EndReason::none;  // why close() was called
     bool authenticated_ = false;
     bool network_started_ = false;
+    bool ipv6_started_ = false;
     bool finished_ = false;
 };
 

@@ -8,8 +8,9 @@ that answers ICMP echo to the subscribers:
   203.0.113.2  ==veth==  access0 203.0.113.1 | core0 198.51.100.1 ==veth== (route 100.64/16 via lnsd)
 
 Cases (one lnsd):
-  chap      2 tunnels x 25 sessions, CHAP-MD5, ICMP echo traffic from every
-            subscriber to the core host and back; lnsd's subscribers, pool and
+  chap      2 tunnels x 25 sessions, CHAP-MD5, IPCP and IPv6CP (a /64 from the
+            IPv6 pool, Router Advertisements), ICMP echo traffic from every
+            subscriber to the core host and back; lnsd's subscribers, pools and
             data-plane tables while held; everything released after the CDNs.
   mschapv2  5 sessions with MS-CHAPv2 (the client checks lnsd's authenticator
             response), 5 with PAP.
@@ -44,10 +45,11 @@ class PppLab(le.EmuLab):
 
     def lnsd_config(self, prefix, l2tp=None):
         cfg = super().lnsd_config(prefix, l2tp)
-        cfg["ppp"] = {"auth": ["chap", "mschapv2", "pap"], "echo_interval_s": 10, "ipv6": False,
+        cfg["ppp"] = {"auth": ["chap", "mschapv2", "pap"], "echo_interval_s": 10, "ipv6": True,
                       "dns_primary": "198.51.100.53"}
         cfg["aaa"] = {"backend": "local", "users_file": "users.yaml",
-                      "ipv4_pools": [{"name": "subs", "prefix": POOL}]}
+                      "ipv4_pools": [{"name": "subs", "prefix": POOL}],
+                      "ipv6_pools": [{"name": "v6", "prefix": "2001:db8:100::/48"}]}
         return cfg
 
     def setup(self):
@@ -73,22 +75,26 @@ def run_chap(checks, lab, emu_bin, lnsd):
     hold = 4
     emu = le.Emu(lab, emu_bin, "chap", ["--local", LAC_IP, "-t", 2, "-s", 25, "--ppp", "--auth", "chap",
                                         "--user-pattern", "user{n}", "--password", "pw", "--hold", hold,
-                                        "--teardown", "cdn", "--traffic", 500, "--traffic-dest", CORE_HOST,
+                                        "--ipv6", "--teardown", "cdn", "--traffic", 500, "--traffic-dest", CORE_HOST,
                                         "--traffic-proto", "icmp", "--timeout", 60])
     case.xl = emu
     snap = lnsd.wait_snapshot(lambda s: subs(s).get("sessions_up", 0) >= 50 or not emu.running(), 20)
     if case.check("held_snapshot", snap is not None and emu.running(), "no snapshot while the emulator held"):
         sb = subs(snap)
         case.counters("held_subscribers", sb, {"subscribers": 50, "calls": 50, "sessions_up": 50,
+                                               "ipv6_up": 50, "pool_v6_used": 50,
                                                "auth_accepts": 50, "auth_rejects": 0, "address_failures": 0,
                                                "install_failures": 0, "pool_subs_used": 50})
+        case.check("held_router_advertisements", sb.get("ra_sent", 0) >= 50, f"ra_sent {sb.get('ra_sent', 0)}")
         case.eq("held_dataplane_sessions", snap["sessions"], 50)
     rc = emu.wait(hold + 40)
     case.eq("emulator_exit_0", rc, 0)
     r = emu.report or {}
     p = r.get("ppp", {})
-    case.eq("emulator_ppp", le.subset(p, ("started", "lcp_up", "authenticated", "ipcp_up", "up", "failed", "dropped")),
-            {"started": 50, "lcp_up": 50, "authenticated": 50, "ipcp_up": 50, "up": 50, "failed": 0, "dropped": 0})
+    case.eq("emulator_ppp", le.subset(p, ("started", "lcp_up", "authenticated", "ipcp_up", "ipv6cp_up", "up",
+                                          "failed", "dropped")),
+            {"started": 50, "lcp_up": 50, "authenticated": 50, "ipcp_up": 50, "ipv6cp_up": 50, "up": 50,
+             "failed": 0, "dropped": 0})
     t = p.get("traffic", {})
     case.check("traffic_round_trip", t.get("sent", 0) > 500 and t.get("received", 0) >= 0.95 * t.get("sent", 0),
                f"ICMP echo through lnsd and back: sent {t.get('sent')}, received {t.get('received')}, "
@@ -96,7 +102,8 @@ def run_chap(checks, lab, emu_bin, lnsd):
     snap = lnsd.wait_snapshot(ended_at_least(50), 10)
     if case.check("after_snapshot", snap is not None, "lnsd printed no counters"):
         sb = subs(snap)
-        case.counters("after_cdn", sb, {"subscribers": 0, "lac_cleared": 50, "ended": 50, "pool_subs_used": 0})
+        case.counters("after_cdn", sb, {"subscribers": 0, "lac_cleared": 50, "ended": 50, "pool_subs_used": 0,
+                                        "pool_v6_used": 0})
         case.eq("after_dataplane_sessions", snap["sessions"], 0)
         up = snap["up_packets"] if "up_packets" in snap else None
         print(f"  chap: lnsd upstream packets {up}, emulator traffic {le.subset(t, ('sent', 'received', 'lost'))}, "

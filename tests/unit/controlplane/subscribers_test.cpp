@@ -22,20 +22,23 @@ using ppp::test::Lcg;
 struct FakeEnv final : SubscriberEnv {
     std::deque<Frame> &wire;
     std::map<uint32_t, uint32_t> ipv4;  // index -> published address
+    std::map<uint32_t, aaa::Ipv6Prefix> ipv6;
     std::vector<std::pair<uint32_t, uint16_t>> ended;  // index, CDN result
     std::map<uint32_t, aaa::TrafficCounters> counters;
     explicit FakeEnv(std::deque<Frame> &w) : wire(w) {}
     void send_ppp(uint32_t, uint16_t protocol, std::span<const uint8_t> p) override {
         wire.push_back({true, protocol, ppp::test::Bytes(p.begin(), p.end())});
     }
-    bool set_addresses(uint32_t index, std::optional<uint32_t> v4, std::optional<aaa::Ipv6Prefix>,
+    bool set_addresses(uint32_t index, std::optional<uint32_t> v4, std::optional<aaa::Ipv6Prefix> v6,
                        std::string *) override {
         if (v4) ipv4[index] = *v4;
+        if (v6) ipv6[index] = *v6;
         return true;
     }
     void end_call(uint32_t index, uint16_t result, uint16_t) override {
         ended.emplace_back(index, result);
         ipv4.erase(index);
+        ipv6.erase(index);
     }
     aaa::TrafficCounters traffic(uint32_t index) override { return counters[index]; }
     uint32_t local_ipv4(uint32_t) override { return 0xCB007101; }
@@ -248,6 +251,36 @@ TEST(Subscribers, PoolExhaustionEndsTheCall) {
     EXPECT_EQ(r.env.ended[0], std::make_pair(9u, l2tp::cdn::kTempNoFacilities));
     EXPECT_EQ(r.mgr->counters().address_failures, 1u);
     EXPECT_EQ(r.pool_used(), 2u);
+}
+
+TEST(Subscribers, Ipv6PrefixFromThePoolThroughIpv6cp) {
+    Rig r;
+    cfg::Ipv6PoolConfig p6;
+    p6.name = "v6";
+    p6.prefix.addr = {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00};
+    p6.prefix.len = 48;
+    r.cfg.aaa.ipv6_pools.push_back(p6);
+    r.cfg.aaa.default_ipv6_pool = "v6";
+    // Rebuild with the IPv6 pool (the rig's AAA was built from the old config).
+    aaa::Aaa aaa6(r.cfg.aaa, 0, [] { return 1; }, [](const aaa::RadiusDatagram &) {},
+                  [&](const aaa::AuthAnswer &a) { r.mgr->auth_answer(a, r.now); });
+    r.mgr = std::make_unique<SubscriberManager>(r.cfg, r.env, aaa6, r.rnd, r.auth_rnd, 16);
+    Client &c = r.call(2, "alice");
+    c.want_ipv6 = true;
+    r.pump(2);
+    ASSERT_TRUE(c.ipcp_up);
+    ASSERT_TRUE(c.ipv6cp_up);
+    ASSERT_TRUE(r.env.ipv6.count(2));
+    const aaa::Ipv6Prefix &pre = r.env.ipv6.at(2);
+    EXPECT_EQ(pre.len, 64);
+    EXPECT_EQ(pre.addr[0], 0x20);
+    EXPECT_EQ(pre.addr[5], 0x00);
+    EXPECT_EQ(aaa6.pools().ipv6_pools()[0].index().used(), 1u);
+    EXPECT_EQ(r.mgr->counters().ipv6_up, 1u);
+    ASSERT_FALSE(c.ipv6_in.empty());  // a Router Advertisement
+    EXPECT_EQ(c.ipv6_in[0][40], 134);
+    r.mgr->call_down(2, r.now);
+    EXPECT_EQ(aaa6.pools().ipv6_pools()[0].index().used(), 0u);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -35,6 +36,7 @@ struct Host final : SessionHost {
     std::vector<uint16_t> network_up;
     std::optional<EndReason> finished;
     std::vector<uint16_t> sent_protocols;
+    std::optional<Ip6Addr> ipv6_prefix;
     uint64_t now = 0;
 
     explicit Host(std::deque<Frame> &w) : wire(w) {}
@@ -63,7 +65,7 @@ struct Host final : SessionHost {
         IpcpAssignment a;
         a.peer_address = 0x64400007;
         a.dns[0] = 0xC6336435;
-        s.start_network(0xCB007101, a, now);
+        s.start_network(0xCB007101, a, now, ipv6_prefix ? &*ipv6_prefix : nullptr);
     }
     void ppp_network_up(PppSession &, uint16_t protocol) override { network_up.push_back(protocol); }
     void ppp_finished(PppSession &, EndReason why) override { finished = why; }
@@ -264,6 +266,107 @@ TEST(PppSession, ProxyLcpAndProxyPap) {
     bad.run(60 * kSec);  // Terminate-Requests nobody answers (no subscriber started)
     ASSERT_TRUE(bad.host.finished);
     EXPECT_EQ(*bad.host.finished, EndReason::auth_failed);
+}
+
+// 2001:db8:1:2::/64 (host bits given: the session advertises the /64).
+Ip6Addr test_prefix() {
+    return {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0xde, 0xad, 0, 0, 0, 0, 0, 1};
+}
+
+// The prefix of an RA's Prefix Information option, or nullopt.
+std::optional<std::pair<Ip6Addr, uint8_t>> ra_prefix(const Bytes &pkt) {
+    if (pkt.size() < 40 + 16 || pkt[6] != 58 || pkt[40] != kIcmp6RouterAdvertisement) return std::nullopt;
+    for (size_t o = 40 + 16; o + 2 <= pkt.size() && pkt[o + 1] != 0; o += size_t(pkt[o + 1]) * 8) {
+        if (pkt[o] == 3 && o + 32 <= pkt.size()) {
+            Ip6Addr p;
+            std::copy(pkt.begin() + long(o + 16), pkt.begin() + long(o + 32), p.begin());
+            return std::make_pair(p, pkt[o + 2]);
+        }
+    }
+    return std::nullopt;
+}
+
+TEST(PppSession, Ipv6cpThenRouterAdvertisements) {
+    Rig r;
+    r.host.ipv6_prefix = test_prefix();
+    r.client.want_ipv6 = true;
+    r.start();
+    r.pump();
+    ASSERT_TRUE(r.client.ipv6cp_up);
+    ASSERT_TRUE(r.lns->ipv6cp().opened());
+    EXPECT_NE(r.lns->ipv6cp().result().peer_id, 0u);
+    EXPECT_NE(r.lns->ipv6cp().result().local_id, r.lns->ipv6cp().result().peer_id);
+    std::vector<uint16_t> up = r.host.network_up;
+    std::sort(up.begin(), up.end());
+    EXPECT_EQ(up, (std::vector<uint16_t>{kProtoIpcp, kProtoIpv6cp}));  // in either order
+    // The first RA at once, to all-nodes, from fe80::<our id>, with the /64.
+    ASSERT_EQ(r.client.ipv6_in.size(), 1u);
+    const Bytes &ra = r.client.ipv6_in[0];
+    auto pre = ra_prefix(ra);
+    ASSERT_TRUE(pre);
+    Ip6Addr want = test_prefix();
+    for (int i = 8; i < 16; i++) want[size_t(i)] = 0;
+    EXPECT_EQ(pre->first, want);
+    EXPECT_EQ(pre->second, 64);
+    EXPECT_TRUE(std::equal(kAllNodes.begin(), kAllNodes.end(), ra.begin() + 24));
+    EXPECT_EQ(ra[8], 0xfe);
+    EXPECT_EQ(ra[9], 0x80);
+    EXPECT_EQ(ra[7], 255);  // hop limit
+    // Two more initial RAs at most 16 s apart, then the configured period.
+    r.run(40 * kSec);
+    EXPECT_EQ(r.client.ipv6_in.size(), 3u);
+    EXPECT_EQ(r.sh.counters.ra_sent, 3u);
+}
+
+TEST(PppSession, RouterSolicitationAnsweredAndRateLimited) {
+    Rig r;
+    r.host.ipv6_prefix = test_prefix();
+    r.client.want_ipv6 = true;
+    r.start();
+    r.pump();
+    ASSERT_TRUE(r.client.ipv6cp_up);
+    r.run(r.now + 4 * kSec);  // past the 3 s minimum between RAs
+    const size_t before = r.client.ipv6_in.size();
+    // RS from fe80::<client id> to ff02::2 (RFC 4861 §4.1), checksum computed.
+    Bytes rs(48, 0);
+    rs[0] = 0x60;
+    rs[5] = 8;
+    rs[6] = 58;
+    rs[7] = 255;
+    Ip6Addr src{0xfe, 0x80};
+    const uint64_t cid = r.client.ipv6cp->result().local_id;
+    for (int i = 0; i < 8; i++) src[size_t(8 + i)] = uint8_t(cid >> (56 - 8 * i));
+    std::copy(src.begin(), src.end(), rs.begin() + 8);
+    std::copy(kAllRouters.begin(), kAllRouters.end(), rs.begin() + 24);
+    rs[40] = kIcmp6RouterSolicitation;
+    const uint16_t cs = icmp6_checksum(src, kAllRouters, std::span<const uint8_t>(rs.data() + 40, 8));
+    rs[42] = uint8_t(cs >> 8);
+    rs[43] = uint8_t(cs);
+    r.lns->receive(kProtoIpv6, rs, r.now);
+    r.pump();
+    ASSERT_EQ(r.client.ipv6_in.size(), before + 1);
+    // Answered to the solicitor's link-local address.
+    EXPECT_TRUE(std::equal(src.begin(), src.end(), r.client.ipv6_in.back().begin() + 24));
+    EXPECT_EQ(r.sh.counters.rs_answered, 1u);
+    // A second RS at once: rate-limited (one RA per 3 s), not answered now.
+    r.lns->receive(kProtoIpv6, rs, r.now);
+    r.pump();
+    EXPECT_EQ(r.client.ipv6_in.size(), before + 1);
+    // A corrupted one is counted.
+    rs[43] ^= 1;
+    r.lns->receive(kProtoIpv6, rs, r.now);
+    EXPECT_EQ(r.sh.counters.rs_bad, 1u);
+}
+
+TEST(PppSession, Ipv6cpRejectedWithoutAPrefix) {
+    Rig r;  // no prefix for this subscriber: IPv6CP is Protocol-Rejected once IPCP starts
+    r.client.want_ipv6 = true;
+    r.start();
+    r.pump();
+    EXPECT_TRUE(r.client.ipcp_up);
+    EXPECT_FALSE(r.client.ipv6cp_up);
+    EXPECT_GE(r.sh.counters.protocol_rejects_sent, 1u);
+    EXPECT_EQ(r.host.network_up, std::vector<uint16_t>{kProtoIpcp});
 }
 
 }  // namespace
