@@ -1,57 +1,74 @@
 #!/usr/bin/python3
 """Integration test: subscriber sessions through lnsd with RADIUS -- a real
 freeradius 3.2 started by the test (lib/freeradius.py) authenticates the PPP
-subscribers of lns-lac-emu, receives lnsd's accounting, and radclient sends
-RFC 5176 Disconnect-Request / CoA-Request to lnsd's DAE listener.
+subscribers of lns-lac-emu (and of lns-pppd carried by xl2tpd), receives lnsd's
+accounting, and radclient sends RFC 5176 Disconnect-Request / CoA-Request to
+lnsd's DAE listener.
 
-  netns LAC: lns-lac-emu --ppp        lnsd (root netns)           netns core: 198.51.100.2
-  203.0.113.2  ==veth==  access0 203.0.113.1 | core0 198.51.100.1 ==veth== (route 100.64/16 via lnsd)
-                                   |                                  dumpcap (ICMP sources)
-                  RADIUS 127.0.0.1 (auth/acct ports of freeradius), DAE 127.0.0.1:PORT <- radclient
+  netns LAC                         lnsd (root netns)                netns core: 198.51.100.2
+  lns-lac-emu --ppp (one per case,  access0 203.0.113.1 | core0      (route 100.64/16 via lnsd)
+  own UDP port), xl2tpd+lns-pppd    198.51.100.1                     dumpcap (ICMP sources)
+  203.0.113.2  ======== veth ======  |  ============ veth ===========
+                  RADIUS: freeradius on 127.0.0.1 (free auth/acct ports); DAE 127.0.0.1:PORT <- radclient
 
 lnsd: `aaa.backend: radius`, pool 100.64.0.0/17, `aaa.radius.interim_interval_s`
-60 (the minimum), DAE listener with radclient's address as its client,
-`ppp.echo_interval_s: 0` (no LCP echo: lnsd sends nothing into a session but
-the subscriber traffic and the PPP it must).  freeradius users (its `files`
-module): each has a Cleartext-Password; pap/chap/ms have a Framed-IP-Address
-outside the pool (100.64.200.x) and Acct-Interim-Interval 10.
+60 (the minimum), `nas_identifier` lnsd-e2e, DAE listener with radclient's
+address as its client, `ppp.echo_interval_s: 0` (no LCP echo: lnsd sends
+nothing into a session but the subscriber traffic and the PPP it must).
+freeradius users (its `files` module): each has a Cleartext-Password; papuser,
+chapuser, msuser have a Framed-IP-Address outside the pool (100.64.200.x) and
+Acct-Interim-Interval 10.
 
-Cases (one lnsd, one freeradius):
+Cases, in two groups whose cases run at once (own users, own emulator port):
   pap, chap, mschapv2
             one subscriber each (--auth METHOD), ICMP echo to the core host
-            for the hold, CDN from the emulator.  The emulator's session is up
+            for a 2 s hold, CDN from the emulator.  The emulator's session is up
             (for MS-CHAPv2 it checked lnsd's authenticator response, which came
             from freeradius's MS-CHAP2-Success); every echo came back; the core
-            host saw the echo requests from exactly the Framed-IP-Address;
-            freeradius's detail file has one Start and one Stop with the same
-            Acct-Session-Id, Framed-IP-Address, Acct-Authentic RADIUS, the Stop
-            with Acct-Terminate-Cause Lost-Carrier (or User-Request) and
+            host saw the echo requests from exactly the Framed-IP-Address (its
+            capture, read by tshark); freeradius's detail file has one Start and
+            one Stop with the same Acct-Session-Id, Framed-IP-Address,
+            Acct-Authentic RADIUS, NAS-IP-Address / NAS-Identifier / NAS-Port-Type
+            Virtual / Service-Type Framed-User / Framed-Protocol PPP; the Stop has
+            Acct-Terminate-Cause Lost-Carrier (or User-Request) and
             Acct-Input-Packets/-Octets = what the emulator sent,
             Acct-Output-Packets/-Octets = what it received (lnsd counts inner IP
-            bytes), gigawords 0; no Interim (the Access-Accept's
-            Acct-Interim-Interval 10 is raised to lnsd's 60 s floor).
-  reject    a wrong password: Access-Reject -> the emulator's auth fails
-            (auth_rejected), lnsd counts auth_rejects, no accounting at all.
+            bytes; exact), gigawords 0; no Interim (Acct-Interim-Interval 10 in
+            the Access-Accept is raised to lnsd's 60 s floor).
+  reject    a wrong password: Access-Reject -> the emulator's authentication
+            fails (auth_rejected), no accounting record for the user.
+  user_request
+            xl2tpd (a real LAC) carrying lns-pppd: 5 pings, then the subscriber
+            sends LCP Terminate-Request and xl2tpd clears the call: Stop with
+            Acct-Terminate-Cause User-Request (RFC 2866 5.10: "for example with
+            LCP Terminate"), Acct-Input-Packets/-Octets = the 5 pings.
   timeout   Access-Accept with Session-Timeout 3: lnsd ends the session (LCP
-            Terminate, CDN) about 3 s after it began; Stop with
-            Acct-Terminate-Cause Session-Timeout, Acct-Session-Time ~3.
+            Terminate, CDN) 3 s into the service: Stop ~3 s after the Start,
+            Acct-Terminate-Cause Session-Timeout, Acct-Session-Time 2..4.
   dae       3 subscribers (pool addresses).  radclient Disconnect-Request by
             Acct-Session-Id (taken from the Start record), by Framed-IP-Address,
             by User-Name: each Disconnect-ACK; each session really ends (the
-            emulator sees 3 drops and lnsd's CDNs, lnsd counts 3 disconnects);
-            3 Stops with Admin-Reset.  A Disconnect-Request for an unknown
-            Acct-Session-Id: Disconnect-NAK with Error-Cause
+            emulator sees 3 drops and 3 CDNs from lnsd); 3 Stops with
+            Admin-Reset and the Start's Acct-Session-Id.  A Disconnect-Request
+            for an unknown Acct-Session-Id: Disconnect-NAK with Error-Cause
             Session-Context-Not-Found (503).  Acct-Input-Packets summed over the
-            Stops = what the emulator sent.
+            Stops = what the emulator sent (less at most one per session, sent
+            as lnsd tore it down).
   coa       Access-Accept with Session-Timeout 3600; radclient CoA-Request with
-            Session-Timeout 6 and Acct-Interim-Interval 2: CoA-ACK; Interim-Update
-            records follow (same Acct-Session-Id, counters non-decreasing and not
-            above the Stop's); the session ends ~6 s after it began (Stop,
-            Session-Timeout); a CoA for an unknown session: CoA-NAK 503.
+            Session-Timeout 6, Acct-Interim-Interval 2 and a
+            Message-Authenticator: CoA-ACK with a Message-Authenticator;
+            Interim-Update records follow (same Acct-Session-Id, counters
+            non-decreasing up to the Stop's); the session ends 6 s into the
+            service (Stop, Session-Timeout, Acct-Session-Time 5..7); a CoA for an
+            unknown session: CoA-NAK 503.  (The CoA's interval is applied as
+            given: lnsd's 60 s floor applies to the Access-Accept only.)
+At the end: lnsd's subscriber counters (sessions up, accepts, rejects, Start /
+Stop sent, disconnects, DAE ACK / NAK, session timeouts), every accounting
+request answered, no subscriber or pool address left, lnsd exits 0.
 
 Exit status 0 when every check passed.  Every wait is bounded; lnsd,
-freeradius, dumpcap and the emulators are stopped by PID and the namespaces
-removed in a `finally` (and on SIGTERM).
+freeradius, dumpcap, xl2tpd and the emulators are stopped by PID and the
+namespaces removed in a `finally` (and on SIGTERM).
 """
 import os
 import shutil
@@ -70,6 +87,7 @@ import freeradius  # noqa: E402
 import harness  # noqa: E402
 import l2tp_lab  # noqa: E402
 import lnsd as lnsrun  # noqa: E402
+import pppd_lac  # noqa: E402
 import test_lac_emulator as le  # noqa: E402
 import tshark  # noqa: E402
 from l2tp_lab import CORE_HOST, LAC_IP, Case, read_text, sh, stop_process  # noqa: E402
@@ -85,8 +103,11 @@ USERS = "".join(f'{u} Cleartext-Password := "{pw}"\n\tFramed-IP-Address = {ip},\
 USERS += 'brief Cleartext-Password := "pw"\n\tSession-Timeout = 3\n\n'
 USERS += 'coauser Cleartext-Password := "pw"\n\tSession-Timeout = 3600\n\n'
 USERS += "".join(f'dae{n} Cleartext-Password := "pw"\n\n' for n in range(4))
+USERS += 'xlrad Cleartext-Password := "pw-xl"\n\n'
 USERS += 'rejuser Cleartext-Password := "right-password"\n\n'
 TRAFFIC_PPS, TRAFFIC_SIZE = 40, 100
+NAS_ATTRS = {"NAS-IP-Address": l2tp_lab.LNS_A, "NAS-Identifier": "lnsd-e2e", "NAS-Port-Type": "Virtual",
+             "Service-Type": "Framed-User", "Framed-Protocol": "PPP"}
 
 
 class LockedChecks(harness.Checks):
@@ -189,7 +210,8 @@ def wait_user_records(fr, user, status, count=1, timeout=10.0):
 # Each case has its own emulator source port: the cases of a group run at once.
 # (No fixed --seed: a new tunnel with the Assigned Tunnel ID of one lnsd still
 # holds after its StopCCN would be taken for a retransmitted SCCRQ.)
-PORTS = {"pap": 1701, "chap": 1702, "mschapv2": 1703, "reject": 1704, "timeout": 1705, "dae": 1706, "coa": 1707}
+PORTS = {"pap": 1701, "chap": 1702, "mschapv2": 1703, "reject": 1704, "timeout": 1705, "dae": 1706, "coa": 1707,
+         "user_request": 1708}
 
 
 def emu_args(case, auth, user, password, hold, extra=(), sessions=1):
@@ -243,6 +265,7 @@ def run_method(checks, lab, emu_bin, lnsd, fr, auth, results):
                f"Start {st.get('Acct-Session-Id')!r}, Stop {sp.get('Acct-Session-Id')!r}")
     case.eq("start_framed_ip", (st.get("Framed-IP-Address"), sp.get("Framed-IP-Address")), (ip, ip))
     case.eq("acct_authentic", (st.get("Acct-Authentic"), sp.get("Acct-Authentic")), ("RADIUS", "RADIUS"))
+    case.eq("start_nas_attributes", {k: st.get(k) for k in NAS_ATTRS}, NAS_ATTRS)
     case.check("stop_cause_lac_cleared", sp.get("Acct-Terminate-Cause") in ("Lost-Carrier", "User-Request"),
                f"Acct-Terminate-Cause {sp.get('Acct-Terminate-Cause')!r} for a CDN from the LAC")
     got = {k: num(sp, k) for k in ("Acct-Input-Packets", "Acct-Input-Octets", "Acct-Output-Packets",
@@ -269,6 +292,41 @@ def run_reject(checks, lab, emu_bin, lnsd, fr):
     case.eq("no_accounting_for_rejected", user_records(fr, "rejuser"), [])
     case.check("freeradius_rejected", "Sent Access-Reject" in fr.log_text(), "no Access-Reject in freeradius's log")
     # lnsd's auth_rejects (only this case is rejected) is checked at the end
+
+
+def run_user_request(checks, lab, pppd_bin, lnsd, fr):
+    """xl2tpd carrying lns-pppd (a second, real LAC): 5 pings, then the
+    subscriber ends the link with LCP Terminate-Request; xl2tpd clears the call."""
+    case = Case(checks, "user_request", lnsd)
+    st = pppd_lac.PppdStatus(lab.workdir, "xlrad")
+    pings, size = 5, 84
+    env = st.env(ping=CORE_HOST, ping_count=pings, ping_interval_ms=200, traffic_size=size, exit_after_traffic=1)
+    xl = pppd_lac.start_xl2tpd_pppd(lab, "xlrad", pppd_bin, "xlrad", "pw-xl", env, port=PORTS["user_request"])
+    case.xl = xl
+    up = st.wait("up", 30)
+    if not case.check("pppd_up", up is not None, f"{st.events()}\n{xl.logs()}{st.log_tail()}"):
+        return
+    tr = st.wait("traffic", 15)
+    case.check("echo_round_trip", tr is not None and tr.get("sent") == pings and tr.get("echo_replies") == pings,
+               f"{tr}")
+    fin = st.wait("finished", 15)
+    case.eq("pppd_closed_the_link", (fin or {}).get("reason"), "local_close")
+    stops = wait_user_records(fr, "xlrad", "Stop", timeout=10)
+    starts = user_records(fr, "xlrad", "Start")
+    xl.command("d lns")
+    if not case.check("start_and_stop", len(starts) == 1 and len(stops) == 1,
+                      f"records for xlrad: {user_records(fr, 'xlrad')}"):
+        return
+    sp = stops[0]
+    case.eq("same_session_id", sp.get("Acct-Session-Id"), starts[0].get("Acct-Session-Id"))
+    case.eq("framed_ip_is_the_pppd_address", sp.get("Framed-IP-Address"), up.get("address"))
+    # RFC 2866 5.10: User-Request -- "User requested termination of service,
+    # for example with LCP Terminate"; xl2tpd's CDN only follows it.
+    case.eq("stop_cause_user_request", sp.get("Acct-Terminate-Cause"), "User-Request")
+    case.eq("stop_input", (num(sp, "Acct-Input-Packets"), num(sp, "Acct-Input-Octets")), (pings, pings * size))
+    print(f"  user_request: lns-pppd {up.get('address')} via xl2tpd, Stop cause {sp.get('Acct-Terminate-Cause')}, "
+          f"in {sp.get('Acct-Input-Packets')}/{sp.get('Acct-Input-Octets')} "
+          f"out {sp.get('Acct-Output-Packets')}/{sp.get('Acct-Output-Octets')}")
 
 
 def run_timeout(checks, lab, emu_bin, lnsd, fr):
@@ -353,9 +411,11 @@ def run_coa(checks, lab, emu_bin, lnsd, fr):
         emu.wait(hold + 30)
         return
     sid = starts[0]["Acct-Session-Id"]
+    # with a Message-Authenticator: lnsd's answer must carry one too (radclient checks it)
     rc, text, reply = radclient(lab, "coa", f'Acct-Session-Id = "{sid}", Session-Timeout = {new_timeout}, '
-                                f'Acct-Interim-Interval = {interim}')
-    case.check("coa_ack", reply is not None and reply["code"] == "CoA-ACK", f"radclient rc {rc}: {text[-600:]}")
+                                f'Acct-Interim-Interval = {interim}, Message-Authenticator = 0x00')
+    case.check("coa_ack", reply is not None and reply["code"] == "CoA-ACK" and "Message-Authenticator" in reply,
+               f"radclient rc {rc}: {text[-600:]}")
     rc, text, reply = radclient(lab, "coa", 'Acct-Session-Id = "00000000deadbeef", Session-Timeout = 5')
     case.check("coa_unknown_nak_503", reply is not None and reply["code"] == "CoA-NAK" and
                reply.get("Error-Cause") == "Session-Context-Not-Found", f"radclient rc {rc}: {text[-600:]}")
@@ -410,7 +470,8 @@ def main():
     harness.require_root(checks)
     binary = harness.lnsd_binary(args.build_dir, checks)
     emu_bin = os.path.join(os.path.abspath(args.build_dir), "lns-lac-emu")
-    missing = [t for t in (emu_bin, "ip", "radclient", "freeradius", l2tp_lab.DUMPCAP, tshark.TSHARK)
+    pppd_bin = os.path.join(os.path.abspath(args.build_dir), "lns-pppd")
+    missing = [t for t in (emu_bin, pppd_bin, l2tp_lab.XL2TPD, "unshare", "ip", "radclient", "freeradius", l2tp_lab.DUMPCAP, tshark.TSHARK)
                if not (shutil.which(t) or os.access(t, os.X_OK))]
     if missing:
         checks.fail("tools", f"missing: {missing} (tools/install_deps.sh)")
@@ -418,6 +479,7 @@ def main():
     l2tp_lab.exit_on_sigterm()
     t0 = time.monotonic()
     with lnsrun.WorkDir("lnsd-radius", args.keep) as wd:
+        os.chmod(wd.path, 0o755)
         fr = freeradius.FreeRadius(wd.sub("radius"), SECRET, USERS)
         lab = RadiusLab("lr", wd.path, binary, fr, freeradius.free_udp_port())
         try:
@@ -431,7 +493,8 @@ def main():
             # emulator, users and source port)
             run_group(checks, [(auth, run_method, (checks, lab, emu_bin, lnsd, fr, auth, results))
                                for auth in ("pap", "chap", "mschapv2")] +
-                      [("reject", run_reject, (checks, lab, emu_bin, lnsd, fr))])
+                      [("reject", run_reject, (checks, lab, emu_bin, lnsd, fr)),
+                       ("user_request", run_user_request, (checks, lab, pppd_bin, lnsd, fr))])
             run_group(checks, [("timeout", run_timeout, (checks, lab, emu_bin, lnsd, fr)),
                                ("dae", run_dae, (checks, lab, emu_bin, lnsd, fr, results)),
                                ("coa", run_coa, (checks, lab, emu_bin, lnsd, fr))])
@@ -441,11 +504,12 @@ def main():
                       {"subscribers": 0, "pool_subs_used": 0})
             checks.eq("lnsd_accounting_answered", (sb.get("acct_sent", 0), sb.get("acct_failed", 0)),
                       (sb.get("acct_answered", 0), 0))
-            # 3 + 1 + 1 + 3 + 1 sessions up (pap chap mschapv2, timeout, dae, coa), one rejected
+            # 3 + 1 + 1 + 1 + 3 + 1 sessions up (pap chap mschapv2, user_request, timeout, dae, coa),
+            # one rejected
             checks.eq("lnsd_subscriber_counters", {k: sb.get(k, 0) for k in (
                 "sessions_up", "auth_accepts", "auth_rejects", "acct_start", "acct_stop", "disconnects",
                 "dae_disconnect_acks", "dae_coa_acks", "dae_not_found", "session_timeouts")},
-                {"sessions_up": 8, "auth_accepts": 8, "auth_rejects": 1, "acct_start": 8, "acct_stop": 8,
+                {"sessions_up": 9, "auth_accepts": 9, "auth_rejects": 1, "acct_start": 9, "acct_stop": 9,
                  "disconnects": 3, "dae_disconnect_acks": 3, "dae_coa_acks": 1, "dae_not_found": 2,
                  "session_timeouts": 2})
             print(f"  lnsd subscribers: {sb}")
@@ -459,7 +523,7 @@ def main():
             lab.teardown()
             fr.stop()
             if checks.failed:
-                print(f"freeradius log: {fr.log} (tail)\n{l2tp_lab.tail(fr.log, 30)}")
+                print(f"freeradius log: {fr.log} (tail)\n{l2tp_lab.tail(fr.log, 12)}")
     print(f"(took {time.monotonic() - t0:.1f} s)")
     return checks.finish()
 
