@@ -17,7 +17,7 @@ address as its client, `ppp.echo_interval_s: 0` (no LCP echo: lnsd sends
 nothing into a session but the subscriber traffic and the PPP it must).
 freeradius users (its `files` module): each has a Cleartext-Password; papuser,
 chapuser, msuser have a Framed-IP-Address outside the pool (100.64.200.x) and
-Acct-Interim-Interval 10.
+Acct-Interim-Interval 1.
 
 Cases, in two groups whose cases run at once (own users, own emulator port):
   pap, chap, mschapv2
@@ -33,7 +33,7 @@ Cases, in two groups whose cases run at once (own users, own emulator port):
             Acct-Terminate-Cause Lost-Carrier (or User-Request) and
             Acct-Input-Packets/-Octets = what the emulator sent,
             Acct-Output-Packets/-Octets = what it received (lnsd counts inner IP
-            bytes; exact), gigawords 0; no Interim (Acct-Interim-Interval 10 in
+            bytes; exact), gigawords 0; no Interim (Acct-Interim-Interval 1 in
             the Access-Accept is raised to lnsd's 60 s floor).
   reject    a wrong password: Access-Reject -> the emulator's authentication
             fails (auth_rejected), no accounting record for the user.
@@ -98,7 +98,7 @@ SECRET = "lnsd-radius-s3cret"
 DAE_SECRET = "lnsd-dae-s3cret"
 FIXED = {"pap": ("papuser", "pw-pap", "100.64.200.1"), "chap": ("chapuser", "pw-chap", "100.64.200.2"),
          "mschapv2": ("msuser", "pw-ms", "100.64.200.3")}
-USERS = "".join(f'{u} Cleartext-Password := "{pw}"\n\tFramed-IP-Address = {ip},\n\tAcct-Interim-Interval = 10\n\n'
+USERS = "".join(f'{u} Cleartext-Password := "{pw}"\n\tFramed-IP-Address = {ip},\n\tAcct-Interim-Interval = 1\n\n'
                 for u, pw, ip in FIXED.values())
 USERS += 'brief Cleartext-Password := "pw"\n\tSession-Timeout = 3\n\n'
 USERS += 'coauser Cleartext-Password := "pw"\n\tSession-Timeout = 3600\n\n'
