@@ -3,6 +3,7 @@
 #include "controlplane/control_env.hpp"
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -174,6 +175,7 @@ bool ControlCore::remove_session(uint32_t index) {
 
 unsigned ControlCore::poll(uint64_t now_ns) {
     now_ = now_ns;
+    const uint64_t t0 = rte_rdtsc();
     unsigned handled = 0;
     rte_mbuf *pkts[32];
     for (rte_ring *r : rt_.punt_rings) {
@@ -181,14 +183,22 @@ unsigned ControlCore::poll(uint64_t now_ns) {
         for (unsigned i = 0; i < n; i++) handle_punt(pkts[i], now_ns);
         handled += n;
     }
-    if (resolver_.next_deadline() <= now_ns)
+    bool timers = false;
+    if (resolver_.next_deadline() <= now_ns) {
+        timers = true;
         resolver_.on_timer(now_ns, [this](const net::NeighborEvent &ev) { on_neighbor_event(ev); });
+    }
     if (l2tp_ && l2tp_->next_deadline() <= now_ns) {
+        timers = true;
         l2tp_->on_timer(now_ns);
         run_l2tp_actions();
     }
+    if (subs_ && subs_->next_deadline() <= now_ns) timers = true;
     poll_subscribers(now_ns);
     rt_.tables->reclaim();
+    // Load: the time of the polls that had something to do (packets or timers);
+    // empty polls are the idle loop.
+    if (handled || timers) busy_cycles_ += rte_rdtsc() - t0;
     return handled;
 }
 
@@ -261,6 +271,7 @@ std::vector<std::pair<std::string, uint64_t>> ControlCore::counter_list() const 
     v.emplace_back("neighbor_retries", rc.retries);
     v.emplace_back("neighbor_refreshes", rc.refreshes);
     v.emplace_back("neighbors_in_use", dir_.in_use());
+    v.emplace_back("busy_us", busy_cycles_ * 1000000 / rte_get_tsc_hz());
     return v;
 }
 

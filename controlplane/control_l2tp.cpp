@@ -59,9 +59,12 @@ void ControlCore::init_l2tp() {
     ec.call_setup_timeout_s = lc.call_setup_timeout_s;
     ec.id_quarantine_s = lc.id_quarantine_s;
     ec.accept_unknown_peers = lc.accept_unknown_peers;
+    ec.announce_accepted_calls = true;  // data path installed at ICRP: see l2tp_install
     ec.default_peer = to_policy(lc.defaults);
     ec.default_peer.name = "default";
     for (const auto &p : lc.peers) ec.peers.push_back(to_policy(p));
+    // One entry per call from ICRP on: never rehashed while calls arrive.
+    l2tp_sessions_.reserve(ec.max_sessions);
     std::random_device rd;
     l2tp_rng_ = std::make_unique<l2tp::Xoshiro>((uint64_t(rd()) << 32) | rd());
     l2tp_ = std::make_unique<l2tp::Endpoint>(
@@ -158,34 +161,58 @@ void ControlCore::l2tp_send(const l2tp::Transport &t, std::span<const uint8_t> p
     send_frame(t.iface, frame, n);
 }
 
+// The data path of a call: installed when the call is accepted (ICRP sent), so
+// that the LAC's first PPP frames, which may follow its ICCN at once, find the
+// session in the data plane (the worker punts them behind the ICCN, in order);
+// the subscriber starts at session_up.  Returns the table index, or
+// dp::kInvalidIndex (the call gets a CDN).
+uint32_t ControlCore::l2tp_install(const l2tp::Event &ev, bool sequencing) {
+    SessionRequest r;
+    r.access_port = ev.transport.iface;
+    r.local_tunnel_id = ev.tunnel_id;
+    r.local_session_id = ev.session_id;
+    r.remote_tunnel_id = ev.peer_tunnel_id;
+    r.remote_session_id = ev.peer_session_id;
+    r.lac_ip = ev.transport.peer_ip;
+    r.lac_port = ev.transport.peer_port;
+    r.framing.sequencing = sequencing;
+    std::string err;
+    const uint32_t idx = install_session(r, &err);
+    if (idx == dp::kInvalidIndex) {
+        c_.l2tp_session_install_failed++;
+        l2tp_to_close_.emplace_back(ev.tunnel_id, ev.session_id);
+        return idx;
+    }
+    l2tp_sessions_[session_key(ev.tunnel_id, ev.session_id)] = idx;
+    // The LAC's control frames came from the session's next hop (the LAC when
+    // on-link, else the gateway): its MAC is known, the data path need not ARP.
+    const uint32_t nh = rt_.tables->sessions()[idx].lac_nh;
+    if (!resolver_.has_mac(nh)) {
+        auto mac = l2tp_mac_.find(mac_key(ev.transport.iface, ev.transport.peer_ip));
+        if (mac != l2tp_mac_.end()) learn(ev.transport.iface, nh, mac->second, now_);
+    }
+    return idx;
+}
+
 void ControlCore::l2tp_event(const l2tp::Event &ev) {
     using l2tp::EventKind;
-    if (ev.kind == EventKind::session_up) {
-        SessionRequest r;
-        r.access_port = ev.transport.iface;
-        r.local_tunnel_id = ev.tunnel_id;
-        r.local_session_id = ev.session_id;
-        r.remote_tunnel_id = ev.peer_tunnel_id;
-        r.remote_session_id = ev.peer_session_id;
-        r.lac_ip = ev.transport.peer_ip;
-        r.lac_port = ev.transport.peer_port;
-        r.framing.sequencing = ev.call && ev.call->sequencing_required;
-        std::string err;
-        const uint32_t idx = install_session(r, &err);
-        if (idx == dp::kInvalidIndex) {
-            c_.l2tp_session_install_failed++;
-            l2tp_to_close_.emplace_back(ev.tunnel_id, ev.session_id);
-            return;
+    if (ev.kind == EventKind::session_accepted) {
+        l2tp_install(ev, ev.call && ev.call->sequencing_required);
+    } else if (ev.kind == EventKind::session_up) {
+        const bool seq = ev.call && ev.call->sequencing_required;
+        uint32_t idx = dp::kInvalidIndex;
+        auto it = l2tp_sessions_.find(session_key(ev.tunnel_id, ev.session_id));
+        if (it != l2tp_sessions_.end()) {
+            if (rt_.tables->sessions()[it->second].framing.sequencing == seq) {
+                idx = it->second;
+            } else {  // ICCN asked for sequencing (or the policy forces it): reinstall
+                remove_session(it->second);
+                l2tp_sessions_.erase(it);
+            }
         }
-        l2tp_sessions_[session_key(ev.tunnel_id, ev.session_id)] = idx;
-        // The LAC's control frames came from the session's next hop (the LAC when
-        // on-link, else the gateway): its MAC is known, the data path need not ARP.
-        const uint32_t nh = rt_.tables->sessions()[idx].lac_nh;
-        if (!resolver_.has_mac(nh)) {
-            auto mac = l2tp_mac_.find(mac_key(ev.transport.iface, ev.transport.peer_ip));
-            if (mac != l2tp_mac_.end()) learn(ev.transport.iface, nh, mac->second, now_);
-        }
-        c_.l2tp_sessions_sequenced += r.framing.sequencing;  // data messages with Ns (§5.4)
+        if (idx == dp::kInvalidIndex) idx = l2tp_install(ev, seq);
+        if (idx == dp::kInvalidIndex) return;
+        c_.l2tp_sessions_sequenced += seq;  // data messages with Ns (§5.4)
         // PPP starts: the information field is bounded by what the tunnel path carries.
         if (subs_)
             subs_->call_up(idx, ev.tunnel_id, ev.session_id, ev.call,

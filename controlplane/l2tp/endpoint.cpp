@@ -75,6 +75,7 @@ const char *event_kind_name(EventKind k) {
         case EventKind::tunnel_down: return "tunnel_down";
         case EventKind::session_up: return "session_up";
         case EventKind::session_down: return "session_down";
+        case EventKind::session_accepted: return "session_accepted";
     }
     return "?";
 }

@@ -57,6 +57,7 @@ struct Session {
     uint16_t peer_id = 0;
     SessionState state = SessionState::wait_reply;
     bool outgoing = false;  // an LNS-initiated call (OCRQ)
+    bool announced = false; // session_accepted was emitted (the owner knows the call)
     uint64_t setup_deadline = 0;
     CallInfo call;
 };

@@ -50,6 +50,7 @@ struct EndpointConfig {
     uint32_t id_quarantine_s = 60;             // closed tunnel/session ids unused this long
     bool accept_outgoing_calls = false;        // answer OCRQ (the LAC role); else CDN
     bool accept_unknown_peers = true;          // peers matching no policy use `default_peer`
+    bool announce_accepted_calls = false;      // session_accepted when ICRP is sent (see EventKind)
     PeerPolicy default_peer;
     std::vector<PeerPolicy> peers;             // first match wins
 };

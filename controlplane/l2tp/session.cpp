@@ -46,10 +46,11 @@ void take_call_info(CallInfo &c, const ControlMessage &m) {
 
 // Whether the owner knows the call: it heard session_up, or it asked for the call
 // (open_session: wait_reply; place_call: outgoing, until OCCN).  Calls the peer
-// started that never came up (ICRP sent, no ICCN) were never reported.
+// started that never came up (ICRP sent, no ICCN) were never reported, unless
+// announced (session_accepted).
 bool owner_knows(const Session &s) {
     return s.state == SessionState::established || s.state == SessionState::wait_reply ||
-           s.outgoing;
+           s.outgoing || s.announced;
 }
 
 }  // namespace
@@ -190,6 +191,18 @@ void Endpoint::handle_icrq(Tunnel &t, const ControlMessage &m, uint64_t now) {
     MessageBuilder mb = begin(t, MsgType::icrp, s->peer_id);
     mb.avps().add_u16(AvpType::assigned_session_id, s->id, hide(t));
     commit(t, mb, MsgType::icrp);
+    if (cfg_.announce_accepted_calls) {
+        s->announced = true;
+        Event ev;
+        ev.kind = EventKind::session_accepted;
+        ev.tunnel_id = t.id;
+        ev.session_id = s->id;
+        ev.peer_tunnel_id = t.peer_id;
+        ev.peer_session_id = s->peer_id;
+        ev.transport = t.transport;
+        ev.call = &s->call;
+        on_event_(ev);
+    }
 }
 
 void Endpoint::handle_iccn(Tunnel &t, const ControlHeader &h, const ControlMessage &m, uint64_t now) {

@@ -108,7 +108,12 @@ enum class EventKind : uint8_t {
     tunnel_down,   // closed (StopCCN either way, peer dead, tie breaker lost)
     session_up,    // call established (ICCN / OCCN): install the data path
     session_down,  // call cleared (CDN either way, tunnel down, setup timeout); also a
-                   // call the owner asked for (open_session, place_call) that failed
+                   // call the owner asked for (open_session, place_call) that failed,
+                   // and an announced call (session_accepted) that never came up
+    session_accepted,  // only with EndpointConfig::announce_accepted_calls: an incoming
+                       // call accepted (ICRP sent).  The LAC may send data right after
+                       // its ICCN; a data path installed now receives it even before the
+                       // ICCN is processed.  session_up or session_down follows.
 };
 const char *event_kind_name(EventKind k);
 

@@ -70,6 +70,8 @@ void Emulator::on_event(const l2tp::Event &ev) {
             return on_session_up(*tc, ev);
         case l2tp::EventKind::session_down:
             return on_session_down(*tc, ev);
+        case l2tp::EventKind::session_accepted:
+            return;  // not asked for (announce_accepted_calls is off)
     }
 }
 
