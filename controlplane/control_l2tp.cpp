@@ -13,6 +13,7 @@
 #include "controlplane/net/checksum.hpp"
 #include "controlplane/net/ethernet.hpp"
 #include "controlplane/net/ipv4.hpp"
+#include "dataplane/pkt/l2tp.hpp"
 
 namespace lns::cp {
 
@@ -194,6 +195,25 @@ uint32_t ControlCore::l2tp_install(const l2tp::Event &ev, bool sequencing) {
     return idx;
 }
 
+namespace {
+
+// The LAC asked for sequencing in its ICCN (RFC 2661 §5.4: the AVP is only there):
+// data messages of the session, installed at ICRP without Ns, now carry Ns.  The
+// record is changed in place (reinstalling would collide with its own key, still
+// held until the RCU grace period ends): nothing has been sent into the session yet
+// (the subscriber starts after this) and the worker reads these fields only to
+// send, after dequeuing what the control core queued later.
+void set_sequencing(dp::DpSession &r) {
+    r.framing.sequencing = true;
+    r.flags = uint8_t(r.flags & ~dp::kSessPlainFraming);
+    const int old_encap = r.encap_len;
+    r.encap_len = uint8_t(dp::l2tp_data_header_size(r.framing) + dp::ppp_header_size(r.framing, dp::kPppIpv4));
+    const int room = int(r.max_inner) - (int(r.encap_len) - old_encap);
+    r.max_inner = uint16_t(room < 0 ? 0 : room);
+}
+
+}  // namespace
+
 void ControlCore::l2tp_event(const l2tp::Event &ev) {
     using l2tp::EventKind;
     if (ev.kind == EventKind::session_accepted) {
@@ -203,14 +223,12 @@ void ControlCore::l2tp_event(const l2tp::Event &ev) {
         uint32_t idx = dp::kInvalidIndex;
         auto it = l2tp_sessions_.find(session_key(ev.tunnel_id, ev.session_id));
         if (it != l2tp_sessions_.end()) {
-            if (rt_.tables->sessions()[it->second].framing.sequencing == seq) {
-                idx = it->second;
-            } else {  // ICCN asked for sequencing (or the policy forces it): reinstall
-                remove_session(it->second);
-                l2tp_sessions_.erase(it);
-            }
+            idx = it->second;
+            // ICCN asked for sequencing (or the policy forces it).
+            if (seq && !rt_.tables->sessions()[idx].framing.sequencing) set_sequencing(rt_.tables->sessions()[idx]);
+        } else {
+            idx = l2tp_install(ev, seq);
         }
-        if (idx == dp::kInvalidIndex) idx = l2tp_install(ev, seq);
         if (idx == dp::kInvalidIndex) return;
         c_.l2tp_sessions_sequenced += seq;  // data messages with Ns (§5.4)
         // PPP starts: the information field is bounded by what the tunnel path carries.
