@@ -381,14 +381,16 @@ class Lab:
 
     # ---------------------------------------------------------------- lnsd
     def lnsd_config(self, prefix, l2tp=None):
+        # framecnt: af_packet's receive ring (default 512 frames) overflows under
+        # the emulator's bursts, losing frames silently (retransmissions, slow setup).
         cfg = {
             "eal": {"no_huge": True, "memory_mb": 512, "file_prefix": prefix, "no_pci": True},
             "control_lcore": 0,
             "mbufs": 8191,
             "ports": [
-                {"name": "access0", "device": f"net_af_packet0,iface={self.va}", "role": "access",
+                {"name": "access0", "device": f"net_af_packet0,iface={self.va},framecnt=4096", "role": "access",
                  "rx_queues": 1, "mtu": 1500, "ipv4": f"{LNS_A}/24"},
-                {"name": "core0", "device": f"net_af_packet1,iface={self.vc}", "role": "core", "rx_queues": 1,
+                {"name": "core0", "device": f"net_af_packet1,iface={self.vc},framecnt=4096", "role": "core", "rx_queues": 1,
                  "mtu": 1500, "ipv4": f"{LNS_C}/24", "gateway4": CORE_HOST},
             ],
             "workers": [{"lcore": 1, "rx": [{"port": "access0", "queue": 0}, {"port": "core0", "queue": 0}]}],
