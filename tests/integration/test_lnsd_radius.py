@@ -44,7 +44,9 @@ Cases, in two groups whose cases run at once (own users, own emulator port):
             LCP Terminate"), Acct-Input-Packets/-Octets = the 5 pings.
   timeout   Access-Accept with Session-Timeout 3: lnsd ends the session (LCP
             Terminate, CDN) 3 s into the service: Stop ~3 s after the Start,
-            Acct-Terminate-Cause Session-Timeout, Acct-Session-Time 2..4.
+            Acct-Terminate-Cause Session-Timeout, Acct-Session-Time 3 (or 4 on
+            a loaded host): the service time, counted from IPCP up, reaches the
+            Session-Timeout.
   dae       3 subscribers (pool addresses).  radclient Disconnect-Request by
             Acct-Session-Id (taken from the Start record), by Framed-IP-Address,
             by User-Name: each Disconnect-ACK; each session really ends (the
@@ -59,7 +61,7 @@ Cases, in two groups whose cases run at once (own users, own emulator port):
             Message-Authenticator: CoA-ACK with a Message-Authenticator;
             Interim-Update records follow (same Acct-Session-Id, counters
             non-decreasing up to the Stop's); the session ends 6 s into the
-            service (Stop, Session-Timeout, Acct-Session-Time 5..7); a CoA for an
+            service (Stop, Session-Timeout, Acct-Session-Time 6..7); a CoA for an
             unknown session: CoA-NAK 503.  (The CoA's interval is applied as
             given: lnsd's 60 s floor applies to the Access-Accept only.)
 At the end: lnsd's subscriber counters (sessions up, accepts, rejects, Start /
@@ -347,7 +349,10 @@ def run_timeout(checks, lab, emu_bin, lnsd, fr):
     case.eq("stop_cause", sp.get("Acct-Terminate-Cause"), "Session-Timeout")
     case.eq("same_session_id", sp.get("Acct-Session-Id"), starts[0].get("Acct-Session-Id"))
     stime = num(sp, "Acct-Session-Time")
-    case.check("session_time_3s", stime is not None and 2 <= stime <= 4, f"Acct-Session-Time {stime}")
+    # Session-Timeout is the service time: Acct-Session-Time (counted from IPCP up)
+    # reaches it (a loaded host may fire the timer up to a second late)
+    case.check("session_time_3s", stime is not None and 3 <= stime <= 4,
+               f"Acct-Session-Time {stime} for Session-Timeout 3")
     case.check("ended_on_time", 1.5 <= t_stop - t_start <= 5.0,
                f"Stop {t_stop - t_start:.1f} s after the Start record (Session-Timeout 3)")
     print(f"  timeout: Stop {t_stop - t_start:.1f} s after Start, Acct-Session-Time {stime}, "
@@ -429,7 +434,7 @@ def run_coa(checks, lab, emu_bin, lnsd, fr):
     sp = stops[0]
     case.eq("stop_cause", sp.get("Acct-Terminate-Cause"), "Session-Timeout")
     stime = num(sp, "Acct-Session-Time")
-    case.check("ended_at_new_timeout", stime is not None and new_timeout - 1 <= stime <= new_timeout + 1 and
+    case.check("ended_at_new_timeout", stime is not None and new_timeout <= stime <= new_timeout + 1 and
                new_timeout - 2 <= t_stop - t_start <= new_timeout + 2,
                f"Acct-Session-Time {stime}, Stop {t_stop - t_start:.1f} s after Start (CoA Session-Timeout "
                f"{new_timeout})")
