@@ -58,7 +58,8 @@ void configure(ppp::PppShared &sh, const cfg::Config &cfg) {
 std::pair<uint16_t, aaa::TerminateCause> causes(SubEnd why, ppp::EndReason p) {
     using TC = aaa::TerminateCause;
     switch (why) {
-        case SubEnd::lac_cleared: return {0, TC::LostCarrier};
+        case SubEnd::lac_cleared:
+            return {0, p == ppp::EndReason::peer_terminated ? TC::UserRequest : TC::LostCarrier};
         case SubEnd::session_timeout: return {l2tp::cdn::kAdmin, TC::SessionTimeout};
         case SubEnd::idle_timeout: return {l2tp::cdn::kAdmin, TC::IdleTimeout};
         case SubEnd::disconnect: return {l2tp::cdn::kAdmin, TC::AdminReset};
@@ -190,6 +191,8 @@ void SubscriberManager::call_down(uint32_t index, uint64_t now) {
     if (!s) return;
     c_.lac_cleared++;
     s->end_why = SubEnd::lac_cleared;
+    if (s->ppp->lcp().state() == ppp::State::Stopping)  // the peer's Terminate-Request came first
+        s->ppp_why = ppp::EndReason::peer_terminated;
     s->ending = true;
     if (!s->queued) {  // no PPP packets: the call is gone
         s->queued = true;
@@ -299,7 +302,7 @@ void SubscriberManager::ppp_network_up(ppp::PppSession &ps, uint16_t protocol) {
     by_ipv4_[*s->lease.ipv4] = s->index;
     s->baseline = env_.traffic(s->index);
     const aaa::Grant &g = s->grant;
-    if (g.session_timeout_s) s->session_end = s->started + uint64_t(g.session_timeout_s) * kSec;
+    if (g.session_timeout_s) s->session_end = now_ + uint64_t(g.session_timeout_s) * kSec;
     if (g.idle_timeout_s) s->idle_check = now_ + uint64_t(g.idle_timeout_s) * kSec;
     if (aaa_.accounting_enabled()) {
         account(*s, aaa::AcctStatusType::Start, now_);
@@ -476,7 +479,7 @@ size_t SubscriberManager::dae_request(const aaa::DaeRequest &r, uint64_t now) {
         c_.dae_coa_acks++;
         if (r.has_session_timeout) {
             s.grant.session_timeout_s = r.session_timeout;
-            s.session_end = r.session_timeout ? s.started + uint64_t(r.session_timeout) * kSec : UINT64_MAX;
+            s.session_end = r.session_timeout ? (s.up ? s.up_at : now) + uint64_t(r.session_timeout) * kSec : UINT64_MAX;
         }
         if (r.has_idle_timeout) {
             s.grant.idle_timeout_s = r.idle_timeout;

@@ -107,8 +107,10 @@ __attribute__((always_inline)) inline void encap_to_lac(WorkerCtx *ctx, rte_mbuf
     std::memcpy(ip + 24, &h3, 4);
     ctx->c.down_packets++;
     ctx->c.down_bytes += payload_len;
-    ctx->traffic[idx].down_packets++;
-    ctx->traffic[idx].down_bytes += payload_len;
+    if (protocol == kPppIpv4 || protocol == kPppIpv6) {
+        ctx->traffic[idx].down_packets++;
+        ctx->traffic[idx].down_bytes += payload_len;
+    }
     const uint64_t w = ctx->neighbors[s.lac_nh].word.load(std::memory_order_acquire);
     if (ip_len > ctx->ports[s.access_port].mtu)
         fragment_to_lac(ctx, m, s, w, in_port);
