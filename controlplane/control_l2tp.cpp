@@ -261,7 +261,7 @@ std::vector<std::pair<std::string, uint64_t>> ControlCore::l2tp_counter_list() c
 #define LNS_L2TP_ITEM(n) v.emplace_back(#n, c.n);
     LNS_L2TP_ITEM(datagrams_in) LNS_L2TP_ITEM(header_errors) LNS_L2TP_ITEM(decode_errors)
     LNS_L2TP_ITEM(unknown_tunnel) LNS_L2TP_ITEM(wrong_source) LNS_L2TP_ITEM(not_sccrq_on_zero)
-    LNS_L2TP_ITEM(sccrq_duplicate) LNS_L2TP_ITEM(tunnels_rejected) LNS_L2TP_ITEM(auth_failures)
+    LNS_L2TP_ITEM(sccrq_duplicate) LNS_L2TP_ITEM(sccrq_after_close) LNS_L2TP_ITEM(tunnels_rejected) LNS_L2TP_ITEM(auth_failures)
     LNS_L2TP_ITEM(tie_breaker_lost) LNS_L2TP_ITEM(tie_breaker_won) LNS_L2TP_ITEM(tunnels_established)
     LNS_L2TP_ITEM(tunnels_closed) LNS_L2TP_ITEM(tunnels_peer_dead) LNS_L2TP_ITEM(sessions_established)
     LNS_L2TP_ITEM(sessions_closed) LNS_L2TP_ITEM(sessions_rejected) LNS_L2TP_ITEM(setup_timeouts)

@@ -251,13 +251,20 @@ void Endpoint::on_tunnel_zero(const Transport &from, const ControlHeader &h,
     auto dup = by_peer_.find(peer_key(from.peer_ip, from.peer_port, m.assigned_tunnel_id));
     if (dup != by_peer_.end()) {
         auto it = tunnels_.find(dup->second);
-        if (it != tunnels_.end()) {  // a retransmitted SCCRQ: the channel re-acknowledges it
+        if (it != tunnels_.end() && it->second->state == TunnelState::closing) {
+            // That tunnel is over (StopCCN exchanged, state only held to ack a
+            // retransmitted StopCCN on its own id): an SCCRQ is a new control
+            // connection from a LAC that reuses its tunnel id (e.g. restarted).
+            c_.sccrq_after_close++;
+            by_peer_.erase(dup);
+        } else if (it != tunnels_.end()) {  // a retransmitted SCCRQ: the channel re-acknowledges it
             c_.sccrq_duplicate++;
             receive(*it->second, h, payload, now);
             flush(*it->second, now);
             return;
+        } else {
+            by_peer_.erase(dup);
         }
-        by_peer_.erase(dup);
     }
     handle_sccrq(from, h, m, payload, now, e == CtlError::ok ? 0 : error_code(e));
 }

@@ -110,6 +110,7 @@ struct EndpointCounters {
     uint64_t unknown_tunnel = 0;      // header tunnel id matches no tunnel
     uint64_t wrong_source = 0;        // tunnel exists but another peer address sent it
     uint64_t not_sccrq_on_zero = 0;   // tunnel id 0 and not an SCCRQ
+    uint64_t sccrq_after_close = 0;   // SCCRQ reusing the id of a tunnel we hold closed: a new one
     uint64_t sccrq_duplicate = 0;     // retransmitted SCCRQ for a tunnel we have
     uint64_t tunnels_rejected = 0;    // SCCRQ refused (policy, limits)
     uint64_t auth_failures = 0;       // challenge response wrong or missing

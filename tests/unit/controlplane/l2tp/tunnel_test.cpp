@@ -857,6 +857,32 @@ TEST(TunnelNat, PeerReopeningFromItsOldPortAfterRebindingIsAccepted) {
     EXPECT_EQ(p.lns->counters().sccrq_duplicate, 0u);
 }
 
+TEST(TunnelStopCcn, PeerRestartingWithTheSameTunnelIdDuringTheHoldGetsANewTunnel) {
+    L2tpPair p;
+    ScriptPeer s(p.net, "script", 0x0a000009, p.lns, 0x4242);
+    ASSERT_TRUE(s.establish());
+    const uint16_t old_tid = s.peer_tid;
+    p.lns->close_tunnel(old_tid, stopccn::kClear, 0, p.now());
+    p.run_for(kSec);  // StopCCN exchanged: the old tunnel is held, closing
+    ASSERT_NE(p.lns->tunnel(old_tid), nullptr);
+    ASSERT_EQ(p.lns->tunnel(old_tid)->state, TunnelState::closing);
+    // The LAC restarts at once and reuses tunnel id 0x4242: a new tunnel, not a
+    // "retransmitted SCCRQ" answered with ZLBs for the rest of the hold.
+    s.restart();
+    ASSERT_TRUE(s.establish("script", 2 * kSec));
+    EXPECT_NE(s.peer_tid, old_tid);
+    EXPECT_EQ(p.lns->tunnel(s.peer_tid)->state, TunnelState::established);
+    EXPECT_EQ(p.lns->counters().sccrq_after_close, 1u);
+    EXPECT_EQ(p.lns->counters().sccrq_duplicate, 0u);
+    // The old one finishes its hold without taking the new one's mapping along.
+    p.run_for(kHold);
+    EXPECT_EQ(p.lns->tunnel(old_tid), nullptr);
+    s.send(MsgType::hello, 0);
+    p.run_for(kSec);
+    EXPECT_EQ(p.lns->tunnel(s.peer_tid)->state, TunnelState::established);
+    EXPECT_EQ(p.lns->tunnel(s.peer_tid)->ch.counters().received, 3u);  // SCCRQ, SCCCN, HELLO
+}
+
 // ---- Hidden AVPs (§4.3) ----------------------------------------------------------------------
 
 TEST(TunnelHidden, HiddenAvpsInteroperate) {
