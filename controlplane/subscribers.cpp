@@ -374,6 +374,7 @@ void SubscriberManager::account(Sub &s, aaa::AcctStatusType type, uint64_t now) 
     r.calling_station_id = s.calling;
     r.framed_ip = s.lease.ipv4.value_or(0);
     if (s.ipv6_up) r.framed_ipv6_prefix = &*s.lease.ipv6;
+    if (s.grant.delegated) r.delegated_ipv6_prefix = &*s.grant.delegated;  // echoed; not routed (no DHCPv6-PD)
     r.classes = s.grant.classes;
     r.authentic = s.grant.radius ? 1 : 2;
     r.event_timestamp = 0;
