@@ -173,7 +173,7 @@ def progress_points(text):
     return pts
 
 
-def window_rates(pts, planned, end=None):
+def window_rates(pts, planned, end=None, window_s=None):
     """Rate while the number of full sessions up went through each window of WINDOWS
     (within `planned`) and over the second half: (count at end - count at start) /
     time, with the end points interpolated linearly between progress samples."""
@@ -200,6 +200,12 @@ def window_rates(pts, planned, end=None):
             continue
         key = "second_half" if (lo, hi) == (planned // 2, planned) else f"{lo // 1000}k-{hi // 1000}k"
         out[key] = (hi - max(lo, setup[0][1])) / (tb - ta)
+    # To 99 % of the sessions: from the first ICRQ (the end of the emulator's setup
+    # window minus its length) to the time 99 % were up; leaves out a slow tail (a
+    # tunnel whose control channel stalls costs ~1 s per remaining call).
+    t_end, t99 = when(setup[-1][1]), when(int(0.99 * planned))
+    if window_s and t_end is not None and t99 is not None and t99 > t_end - window_s:
+        out["to_99pct"] = int(0.99 * planned) / (t99 - (t_end - window_s))
     return out
 
 
@@ -407,7 +413,7 @@ def summarize(rep, text, rc, cpu, busy, samples, case):
         "dropped": ppp.get("dropped"), "l2tp_failures": rep.get("failures"),
         "rate": ppp.get("full_setup_rate_per_s"), "setup_window_s": window,
         "l2tp_rate": s.get("setup_rate_per_s"),
-        "windows": window_rates(pts, planned, (rep.get("elapsed_s"), ppp.get("up") or 0)),
+        "windows": window_rates(pts, planned, (rep.get("elapsed_s"), ppp.get("up") or 0), window),
         "lcp_up_ms": ppp.get("lcp_up_ms"), "auth_ok_ms": ppp.get("auth_ok_ms"),
         "ipcp_up_ms": ppp.get("ipcp_up_ms"), "full_setup_ms": ppp.get("full_setup_ms"),
         "retransmits": rep.get("control", {}).get("retransmits"),
@@ -447,6 +453,126 @@ def fails(r):
     return ", ".join(f"{k} {v}" for k, v in f.items()) or "none"
 
 
+def write_report(a, setups, cases, rows, holds, notes, ctx):
+    md = ["## Full session setup rate (PPP): lnsd vs l2tpns + freeradius, same emulator", "",
+          f"Machine: {ctx['machine']}", "",
+          f"lnsd: {ctx['tree']}; l2tpns {ctx['l2tpns'] or '?'}, freeradius {ctx['freeradius'] or '?'} (Debian packages)", "",
+          f"Load average at start: {ctx['load_start']}; at end: {ctx['load_end']}; "
+          f"{ctx['elapsed_s']} s", "",
+          f"Emulator pinned to CPU {a.emu_cpu}: `--ppp --auth chap --user-pattern {USER} --password {PASSWORD} "
+          f"--teardown none --interval {a.interval:g} {a.emu_args}`; lnsd control lcore 0, worker lcore 1, "
+          f"ppp.echo_interval_s {a.echo}; l2tpns pinned to CPU {a.lns_cpu}, freeradius -f unpinned.", "",
+          "Setups: " + "; ".join(f"{k}: emulator --link {v['link']}" + (
+              "" if v["link"] == "memif" else f", ingress drop {'on' if v['drop'] else 'off'}, rps_cpus {v['rps']}")
+              + f", lnsd worker_idle_sleep_us {v['idle_us']}" for k, v in SETUPS.items() if k in setups), "",
+          "full/s: the emulator's ppp.full_setup_rate_per_s (full sessions up / first ICRQ -> last PPP up); "
+          "window rates from its progress lines (sessions up crossing the window's bounds); phase times "
+          "p50 / p99 ms from the call's ICRQ.  CPU s over the run; lnsd: control thread (its busy_us: polls "
+          "with packets or timers) + worker; l2tpns: l2tpns + freeradius.", "",
+          "| round | setup | case | LNS | full up | full/s | to 99 % /s | 1k-10k /s | 10k-50k /s | 50k-100k /s | 2nd half /s | "
+          "LCP up ms | auth ok ms | IPCP up ms p50 / p99 / max | failures | emulator CPU s | LNS CPU s |",
+          "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---|"]
+    for r in rows + holds:
+        w = r["windows"]
+        md.append(f"| {r['round']} | {r['setup']} | {r['tunnels']}x{r['sessions_per_tunnel']} | {r['lns']} | "
+                  f"{r['up']}/{r['planned']} | {fr(r['rate'])} | {fr(w.get('to_99pct'))} | {fr(w.get('1k-10k'))} | {fr(w.get('10k-50k'))} | "
+                  f"{fr(w.get('50k-100k'))} | {fr(w.get('second_half'))} | "
+                  f"{fms(r['lcp_up_ms'])} / {fms(r['lcp_up_ms'], 'p99')} | "
+                  f"{fms(r['auth_ok_ms'])} / {fms(r['auth_ok_ms'], 'p99')} | "
+                  f"{fms(r['ipcp_up_ms'])} / {fms(r['ipcp_up_ms'], 'p99')} / {fms(r['ipcp_up_ms'], 'max')} | "
+                  f"{fails(r)} | {r['emu_cpu_s']:.2f} | {lns_cpu_str(r)} |")
+    summary = {}
+    md += ["", "| setup | case | LNS | median full/s | min | max | median to 99 % /s | median 2nd half /s | runs | all up |",
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for sname in setups:
+        for case in cases:
+            for lns in ("lnsd", "l2tpns"):
+                rs = [r for r in rows if r["setup"] == sname and r["lns"] == lns and
+                      (r["tunnels"], r["sessions_per_tunnel"]) == case]
+                if not rs:
+                    continue
+                rates = [r["rate"] or 0.0 for r in rs]
+                half = [r["windows"].get("second_half") for r in rs if r["windows"].get("second_half")]
+                r99 = [r["windows"].get("to_99pct") for r in rs if r["windows"].get("to_99pct")]
+                key = f"{sname}/{case[0]}x{case[1]}/{lns}"
+                summary[key] = {"median": statistics.median(rates), "min": min(rates), "max": max(rates),
+                                "median_second_half": statistics.median(half) if half else None,
+                                "median_to_99pct": statistics.median(r99) if r99 else None,
+                                "runs": len(rs), "all_up": all(r["up"] == r["planned"] for r in rs)}
+                v = summary[key]
+                md.append(f"| {sname} | {case[0]}x{case[1]} | {lns} | {fr(v['median'])} | {fr(v['min'])} | "
+                          f"{fr(v['max'])} | {fr(v['median_to_99pct'])} | {fr(v['median_second_half'])} | {v['runs']} | "
+                          f"{'yes' if v['all_up'] else 'NO'} |")
+    md.append("")
+    for sname in setups:
+        for case in cases:
+            k = f"{case[0]}x{case[1]}"
+            l, m = summary.get(f"{sname}/{k}/lnsd"), summary.get(f"{sname}/{k}/l2tpns")
+            if l and m and m["median"]:
+                per = []
+                for rnd in range(1, a.runs + 1):
+                    x = {r["lns"]: r for r in rows if r["round"] == rnd and r["setup"] == sname and
+                         (r["tunnels"], r["sessions_per_tunnel"]) == case}
+                    if "lnsd" in x and "l2tpns" in x and x["l2tpns"]["rate"]:
+                        per.append(round((x["lnsd"]["rate"] or 0) / x["l2tpns"]["rate"], 2))
+                md.append(f"- ratio lnsd / l2tpns, {sname}, {k}: **{l['median'] / m['median']:.2f}** "
+                          f"(medians; per round {', '.join(str(x) for x in per)})")
+    for h in holds:
+        s = h.get("hold") or {}
+        le, ls = s.get("lnsd_end", {}), s.get("lnsd_start", {})
+        c = h.get("ppp_counters") or {}
+        md += ["", f"Hold: {h['up']}/{h['planned']} full sessions up at {fr(h['rate'])}/s, then held "
+               f"{a.hold:g} s with ppp.echo_interval_s {a.echo}; measured over {s.get('window_s')} s of the hold: "
+               f"lnsd control thread **{s.get('cpu_pct', {}).get('lnsd', 'n/a')} % CPU** (/proc; includes its "
+               f"idle polling), **busy {s.get('busy_pct', 'n/a')} %** (busy_us: polls with packets or timers), "
+               f"worker {s.get('cpu_pct', {}).get('rte-worker-1', 'n/a')} % CPU; LCP Echo-Requests sent "
+               f"{s.get('echo_req_sent')}, replies received {s.get('echo_reply_rcvd')} in that window; "
+               f"lnsd subscribers at the end {le.get('subscribers')}, sessions_up {le.get('sessions_up')}, "
+               f"lcp_peer_dead {le.get('lcp_peer_dead')} (at the start {ls.get('lcp_peer_dead')}); emulator: "
+               f"dropped {h['dropped']}, echo requests received {c.get('echo_req_received')}, replies sent "
+               f"{c.get('echo_reply_sent')}."]
+    if notes:
+        md += ["", "Problems:", ""] + [f"- {x}" for x in notes]
+    md += ["", "Commands (each distinct line once, in order):", "", "```"] + \
+        list(dict.fromkeys(perflib.COMMANDS)) + ["```", ""]
+    text = "\n".join(md)
+    print()
+    print(text)
+    perflib.write_fragment(f"{a.out}.md", text)
+    perflib.write_fragment(f"{a.out}.json", json.dumps(
+        dict(ctx, args=vars(a), rows=rows, holds=holds, summary=summary, notes=notes,
+             commands=perflib.COMMANDS), indent=1))
+
+
+def rescan(a):
+    """--rescan: the report again from perf/out/NAME.json and the logs in its work
+    directory (window rates recomputed with the current code)."""
+    with open(os.path.join(perflib.ROOT, "perf", "out", f"{a.out}.json")) as f:
+        d = json.load(f)
+    work = d["work_dir"]
+    for r in d["rows"] + d["holds"]:
+        case = (r["tunnels"], r["sessions_per_tunnel"])
+        rnd = r["round"] if r["round"] == "hold" else f"r{r['round']}"
+        pat = f"-{rnd}-{r['setup']}-{case[0]}x{case[1]}-{r['lns']}.emu"
+        logs = [x for x in os.listdir(work) if x.endswith(pat + ".log")]
+        if not logs:
+            continue
+        with open(os.path.join(work, logs[0]), errors="replace") as f:
+            text = f.read()
+        with open(os.path.join(work, logs[0][:-4] + ".json")) as f:
+            rep = json.load(f)
+        ppp = rep.get("ppp", {})
+        r["windows"] = window_rates(progress_points(text), case[0] * case[1],
+                                    (rep.get("elapsed_s"), ppp.get("up") or 0), ppp.get("setup_window_s"))
+    perflib.COMMANDS[:] = d["commands"]
+    saved = d["args"]
+    cases = [tuple(int(x) for x in c.split("x")) for c in saved["cases"].split(",") if c]
+    setups = [x for x in saved["setups"].split(",") if x]
+    ctx = {k: d.get(k) for k in ("tree", "l2tpns", "freeradius", "load_start", "load_end", "elapsed_s",
+                                 "work_dir", "machine")}
+    write_report(argparse.Namespace(**saved), setups, cases, d["rows"], d["holds"], d["notes"], ctx)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build-dir", help="use this build instead of building HEAD (git archive) in "
@@ -476,7 +602,10 @@ def main():
     ap.add_argument("--quiet-wait", type=float, default=300)
     ap.add_argument("--work-dir")
     ap.add_argument("--out", default="ppp_setup_rate", help="perf/out/NAME.md and .json [%(default)s]")
+    ap.add_argument("--rescan", action="store_true", help="rewrite the report of perf/out/NAME.json from its logs")
     a = ap.parse_args()
+    if a.rescan:
+        return rescan(a)
     if os.geteuid() != 0:
         raise SystemExit("run as root (network namespaces, veth, tc, DPDK af_packet)")
     cases = [tuple(int(x) for x in c.split("x")) for c in a.cases.split(",") if c]
@@ -559,94 +688,10 @@ def main():
     finally:
         sr.teardown_net()
 
-    # ---- report ----
-    md = ["## Full session setup rate (PPP): lnsd vs l2tpns + freeradius, same emulator", "",
-          f"Machine: {perflib.machine_info()}", "",
-          f"lnsd: {tree}; l2tpns {l2tpns_ver or '?'}, freeradius {radius_ver or '?'} (Debian packages)", "",
-          f"Load average at start: {load_start}; at end: {perflib.loadavg()}; "
-          f"{time.monotonic() - t_start:.0f} s", "",
-          f"Emulator pinned to CPU {a.emu_cpu}: `--ppp --auth chap --user-pattern {USER} --password {PASSWORD} "
-          f"--teardown none --interval {a.interval:g} {a.emu_args}`; lnsd control lcore 0, worker lcore 1, "
-          f"ppp.echo_interval_s {a.echo}; l2tpns pinned to CPU {a.lns_cpu}, freeradius -f unpinned.", "",
-          "Setups: " + "; ".join(f"{k}: emulator --link {v['link']}" + (
-              "" if v["link"] == "memif" else f", ingress drop {'on' if v['drop'] else 'off'}, rps_cpus {v['rps']}")
-              + f", lnsd worker_idle_sleep_us {v['idle_us']}" for k, v in SETUPS.items() if k in setups), "",
-          "full/s: the emulator's ppp.full_setup_rate_per_s (full sessions up / first ICRQ -> last PPP up); "
-          "window rates from its progress lines (sessions up crossing the window's bounds); phase times "
-          "p50 / p99 ms from the call's ICRQ.  CPU s over the run; lnsd: control thread (its busy_us: polls "
-          "with packets or timers) + worker; l2tpns: l2tpns + freeradius.", "",
-          "| round | setup | case | LNS | full up | full/s | 1k-10k /s | 10k-50k /s | 50k-100k /s | 2nd half /s | "
-          "LCP up ms | auth ok ms | IPCP up ms p50 / p99 / max | failures | emulator CPU s | LNS CPU s |",
-          "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---|"]
-    for r in rows + holds:
-        w = r["windows"]
-        md.append(f"| {r['round']} | {r['setup']} | {r['tunnels']}x{r['sessions_per_tunnel']} | {r['lns']} | "
-                  f"{r['up']}/{r['planned']} | {fr(r['rate'])} | {fr(w.get('1k-10k'))} | {fr(w.get('10k-50k'))} | "
-                  f"{fr(w.get('50k-100k'))} | {fr(w.get('second_half'))} | "
-                  f"{fms(r['lcp_up_ms'])} / {fms(r['lcp_up_ms'], 'p99')} | "
-                  f"{fms(r['auth_ok_ms'])} / {fms(r['auth_ok_ms'], 'p99')} | "
-                  f"{fms(r['ipcp_up_ms'])} / {fms(r['ipcp_up_ms'], 'p99')} / {fms(r['ipcp_up_ms'], 'max')} | "
-                  f"{fails(r)} | {r['emu_cpu_s']:.2f} | {lns_cpu_str(r)} |")
-    summary = {}
-    md += ["", "| setup | case | LNS | median full/s | min | max | median 2nd half /s | runs | all up |",
-           "|---|---|---|---:|---:|---:|---:|---:|---|"]
-    for sname in setups:
-        for case in cases:
-            for lns in ("lnsd", "l2tpns"):
-                rs = [r for r in rows if r["setup"] == sname and r["lns"] == lns and
-                      (r["tunnels"], r["sessions_per_tunnel"]) == case]
-                if not rs:
-                    continue
-                rates = [r["rate"] or 0.0 for r in rs]
-                half = [r["windows"].get("second_half") for r in rs if r["windows"].get("second_half")]
-                key = f"{sname}/{case[0]}x{case[1]}/{lns}"
-                summary[key] = {"median": statistics.median(rates), "min": min(rates), "max": max(rates),
-                                "median_second_half": statistics.median(half) if half else None,
-                                "runs": len(rs), "all_up": all(r["up"] == r["planned"] for r in rs)}
-                v = summary[key]
-                md.append(f"| {sname} | {case[0]}x{case[1]} | {lns} | {fr(v['median'])} | {fr(v['min'])} | "
-                          f"{fr(v['max'])} | {fr(v['median_second_half'])} | {v['runs']} | "
-                          f"{'yes' if v['all_up'] else 'NO'} |")
-    md.append("")
-    for sname in setups:
-        for case in cases:
-            k = f"{case[0]}x{case[1]}"
-            l, m = summary.get(f"{sname}/{k}/lnsd"), summary.get(f"{sname}/{k}/l2tpns")
-            if l and m and m["median"]:
-                per = []
-                for rnd in range(1, a.runs + 1):
-                    x = {r["lns"]: r for r in rows if r["round"] == rnd and r["setup"] == sname and
-                         (r["tunnels"], r["sessions_per_tunnel"]) == case}
-                    if "lnsd" in x and "l2tpns" in x and x["l2tpns"]["rate"]:
-                        per.append(round((x["lnsd"]["rate"] or 0) / x["l2tpns"]["rate"], 2))
-                md.append(f"- ratio lnsd / l2tpns, {sname}, {k}: **{l['median'] / m['median']:.2f}** "
-                          f"(medians; per round {', '.join(str(x) for x in per)})")
-    for h in holds:
-        s = h.get("hold") or {}
-        le, ls = s.get("lnsd_end", {}), s.get("lnsd_start", {})
-        c = h.get("ppp_counters") or {}
-        md += ["", f"Hold: {h['up']}/{h['planned']} full sessions up at {fr(h['rate'])}/s, then held "
-               f"{a.hold:g} s with ppp.echo_interval_s {a.echo}; measured over {s.get('window_s')} s of the hold: "
-               f"lnsd control thread **{s.get('cpu_pct', {}).get('lnsd', 'n/a')} % CPU** (/proc; includes its "
-               f"idle polling), **busy {s.get('busy_pct', 'n/a')} %** (busy_us: polls with packets or timers), "
-               f"worker {s.get('cpu_pct', {}).get('rte-worker-1', 'n/a')} % CPU; LCP Echo-Requests sent "
-               f"{s.get('echo_req_sent')}, replies received {s.get('echo_reply_rcvd')} in that window; "
-               f"lnsd subscribers at the end {le.get('subscribers')}, sessions_up {le.get('sessions_up')}, "
-               f"lcp_peer_dead {le.get('lcp_peer_dead')} (at the start {ls.get('lcp_peer_dead')}); emulator: "
-               f"dropped {h['dropped']}, echo requests received {c.get('echo_req_received')}, replies sent "
-               f"{c.get('echo_reply_sent')}."]
-    if notes:
-        md += ["", "Problems:", ""] + [f"- {x}" for x in notes]
-    md += ["", "Commands (each distinct line once, in order):", "", "```"] + \
-        list(dict.fromkeys(perflib.COMMANDS)) + ["```", ""]
-    text = "\n".join(md)
-    print()
-    print(text)
-    perflib.write_fragment(f"{a.out}.md", text)
-    perflib.write_fragment(f"{a.out}.json", json.dumps(
-        {"machine": perflib.machine_info(), "tree": tree, "l2tpns": l2tpns_ver, "freeradius": radius_ver,
-         "args": vars(a), "rows": rows, "holds": holds, "summary": summary, "notes": notes,
-         "commands": perflib.COMMANDS, "work_dir": work}, indent=1))
+    ctx = {"tree": tree, "l2tpns": l2tpns_ver, "freeradius": radius_ver, "load_start": load_start,
+           "load_end": perflib.loadavg(), "elapsed_s": round(time.monotonic() - t_start), "work_dir": work,
+           "machine": perflib.machine_info()}
+    write_report(a, setups, cases, rows, holds, notes, ctx)
     return 0 if rows and all(r["up"] == r["planned"] for r in rows + holds) and not notes else 1
 
 
