@@ -114,7 +114,7 @@ Submitted RadiusClient::submit_access(const AccessRequest &r, uint64_t tag, uint
     if (r.method == AuthMethod::pap) {
         q.pap = true;
         q.pw_len = uint8_t(r.password.size());
-        std::memcpy(q.pw.data(), r.password.data(), r.password.size());
+        if (!r.password.empty()) std::memcpy(q.pw.data(), r.password.data(), r.password.size());
     }
     ++c_.access_requests;
     return start(idx, now);

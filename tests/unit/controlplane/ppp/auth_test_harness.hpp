@@ -44,7 +44,7 @@ inline std::string hex(std::span<const uint8_t> b) {
 inline Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 // Values come from the queue first, then from a counter.
-struct FakeRandom final : AuthRandom {
+struct FakeAuthRandom final : AuthRandom {
     std::deque<uint64_t> queued;
     uint64_t counter = 0x0102030405060708ull;
     uint64_t next() override {
@@ -139,7 +139,7 @@ struct Capture final : Output, AuthListener {
 
 struct Rig {
     AuthConfig cfg;
-    FakeRandom rng;
+    FakeAuthRandom rng;
     AuthCounters c;
     Capture cap;
     AuthContext ctx() { return {&cfg, &rng, &c, &cap, &cap}; }
