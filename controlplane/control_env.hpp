@@ -33,10 +33,11 @@ public:
         if (ipv6) v6 = std::make_pair(ipv6->addr, ipv6->len);
         return cc_.rt_.tables->add_subscriber(index, ipv4, v6, err);
     }
-    void end_call(uint32_t index, uint16_t result, uint16_t error) override {
+    void end_call(uint32_t index, uint16_t result, uint16_t error, const CallCause &cause) override {
         const dp::DpSession &s = cc_.rt_.tables->sessions()[index];
         // CDN; the endpoint's session_down event removes the data-plane entry.
-        if (!cc_.l2tp_ || !cc_.l2tp_->close_session(s.local_tunnel_id, s.local_session_id, result, error, cc_.now_)) {
+        if (!cc_.l2tp_ || !cc_.l2tp_->close_session(s.local_tunnel_id, s.local_session_id, result, error, cc_.now_,
+                                                    cause.code, cause.protocol, cause.direction)) {
             cc_.c_.subscriber_orphans++;
             cc_.remove_session(index);
         }

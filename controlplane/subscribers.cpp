@@ -77,6 +77,34 @@ std::pair<uint16_t, aaa::TerminateCause> causes(SubEnd why, ppp::EndReason p) {
     }
 }
 
+// RFC 3145 §3 Disconnect Code for the CDN of an end; `auth` is the protocol the
+// subscriber authenticated with (LCP's result), for authentication failures.
+CallCause disconnect_cause(SubEnd why, ppp::EndReason p, std::optional<ppp::AuthProtocol> auth) {
+    constexpr uint8_t kGlobal = 0, kPeer = 1, kLocal = 2;
+    switch (why) {
+        case SubEnd::lac_cleared: return {};  // no CDN of ours
+        case SubEnd::session_timeout:
+        case SubEnd::idle_timeout: return {3, ppp::kProtoLcp, kLocal};  // normal, our Terminate-Request
+        case SubEnd::disconnect: return {1, 0, kGlobal};                // administrative
+        case SubEnd::no_address: return {20, ppp::kProtoIpcp, kLocal};  // no address permitted
+        case SubEnd::install_failed: return {};
+        case SubEnd::ppp: break;
+    }
+    const uint16_t auth_proto = !auth ? 0 : *auth == ppp::AuthProtocol::pap ? ppp::kProtoPap : ppp::kProtoChap;
+    switch (p) {
+        case ppp::EndReason::peer_terminated: return {3, ppp::kProtoLcp, kPeer};
+        case ppp::EndReason::admin: return {1, 0, kGlobal};
+        case ppp::EndReason::lcp_failed: return {5, ppp::kProtoLcp, kLocal};    // FSM timeout
+        case ppp::EndReason::looped_back: return {7, ppp::kProtoLcp, kGlobal};  // magic number
+        case ppp::EndReason::peer_dead: return {8, ppp::kProtoLcp, kLocal};     // echo timeout
+        case ppp::EndReason::auth_timeout: return {13, auth_proto, kLocal};     // auth FSM timeout
+        case ppp::EndReason::auth_failed: return {16, auth_proto, kLocal};      // bad credentials
+        case ppp::EndReason::ncp_failed: return {18, 0, kGlobal};               // no NCP opened
+        case ppp::EndReason::none: return {};
+    }
+    return {};
+}
+
 }  // namespace
 
 // Public entry points nest (a local verdict arrives inside the PPP call that
@@ -352,6 +380,7 @@ void SubscriberManager::finish_now(Sub &s, uint64_t now) {
     const bool lac_gone = s.end_why == SubEnd::lac_cleared;
     const auto [result, acct] = causes(s.end_why, s.ppp_why);
     (void)acct;
+    const CallCause cause = disconnect_cause(s.end_why, s.ppp_why, s.ppp->lcp().result().auth_we_require);
     switch (s.end_why) {
         case SubEnd::session_timeout: c_.session_timeouts++; break;
         case SubEnd::idle_timeout: c_.idle_timeouts++; break;
@@ -361,7 +390,7 @@ void SubscriberManager::finish_now(Sub &s, uint64_t now) {
     c_.ended++;
     live_--;
     subs_[idx].reset();  // the PPP session is not inside any of its calls here
-    if (!lac_gone) env_.end_call(idx, result, 0);
+    if (!lac_gone) env_.end_call(idx, result, 0, cause);
 }
 
 void SubscriberManager::account(Sub &s, aaa::AcctStatusType type, uint64_t now) {

@@ -37,6 +37,13 @@
 
 namespace lns::cp {
 
+// PPP Disconnect Cause Code (RFC 3145) sent in the CDN; code 0: none sent.
+struct CallCause {
+    uint16_t code = 0;
+    uint16_t protocol = 0;   // the control protocol concerned (LCP, CHAP, IPCP), 0 global
+    uint8_t direction = 0;   // 0 global, 1 at the peer (subscriber), 2 at our side
+};
+
 class SubscriberEnv {
 public:
     virtual ~SubscriberEnv() = default;
@@ -44,8 +51,9 @@ public:
     // Publishes the subscriber's address / prefix in the data plane.
     virtual bool set_addresses(uint32_t index, std::optional<uint32_t> ipv4,
                                std::optional<aaa::Ipv6Prefix> ipv6, std::string *err) = 0;
-    // Clears the L2TP call (CDN with result/error) and removes the data-plane entry.
-    virtual void end_call(uint32_t index, uint16_t result, uint16_t error) = 0;
+    // Clears the L2TP call (CDN with result/error and `cause`) and removes the
+    // data-plane entry.
+    virtual void end_call(uint32_t index, uint16_t result, uint16_t error, const CallCause &cause) = 0;
     virtual aaa::TrafficCounters traffic(uint32_t index) = 0;
     // Our IPCP address toward this subscriber.
     virtual uint32_t local_ipv4(uint32_t index) = 0;

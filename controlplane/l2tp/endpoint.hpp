@@ -166,9 +166,11 @@ public:
     // LNS role: an outgoing call (OCRQ) to `call.called_number`.
     uint16_t place_call(uint16_t tunnel, const CallInfo &call, uint64_t now);
     // Clears a call (CDN with `result`/`error`; PPP Disconnect Cause when `cause`
-    // is non-zero, RFC 3145).  False if unknown.
+    // is non-zero, RFC 3145 §3: code, control protocol, direction 1 at the peer,
+    // 2 at our side, 0 global).  False if unknown.
     bool close_session(uint16_t tunnel, uint16_t session, uint16_t result, uint16_t error,
-                       uint64_t now, uint16_t cause = 0, uint16_t cause_protocol = 0);
+                       uint64_t now, uint16_t cause = 0, uint16_t cause_protocol = 0,
+                       uint8_t cause_direction = 2);
     // Clears a tunnel (StopCCN) and all its calls.
     bool close_tunnel(uint16_t tunnel, uint16_t result, uint16_t error, uint64_t now);
     // StopCCN "shutting down" (result 6) on every tunnel.
@@ -240,7 +242,7 @@ private:
                         Tunnel **tp);
     void session_established(Tunnel &t, Session &s);
     void send_cdn(Tunnel &t, uint16_t our_sid, uint16_t peer_sid, uint16_t result, uint16_t error,
-                  uint16_t cause = 0, uint16_t cause_protocol = 0);
+                  uint16_t cause = 0, uint16_t cause_protocol = 0, uint8_t cause_direction = 2);
     void end_session(Tunnel &t, uint16_t sid, DownReason why, uint16_t result, uint16_t error,
                      uint64_t now);
     void end_all_sessions(Tunnel &t, DownReason why, uint64_t now);

@@ -99,14 +99,15 @@ void Endpoint::session_established(Tunnel &t, Session &s) {
 }
 
 void Endpoint::send_cdn(Tunnel &t, uint16_t our_sid, uint16_t peer_sid, uint16_t result,
-                        uint16_t error, uint16_t cause, uint16_t cause_protocol) {
+                        uint16_t error, uint16_t cause, uint16_t cause_protocol,
+                        uint8_t cause_direction) {
     MessageBuilder mb = begin(t, MsgType::cdn, peer_sid);
     AvpWriter &w = mb.avps();
     w.add_result(result, result == cdn::kGeneralError || error ? int(error) : -1);
     w.add_u16(AvpType::assigned_session_id, our_sid);
-    if (cause) {  // RFC 3145 §3.2: code, protocol, direction (1: peer... 2: local)
+    if (cause) {  // RFC 3145 §2: code, control protocol, direction (0 global, 1 peer, 2 local)
         const uint8_t v[5] = {uint8_t(cause >> 8), uint8_t(cause), uint8_t(cause_protocol >> 8),
-                              uint8_t(cause_protocol), 2};
+                              uint8_t(cause_protocol), cause_direction};
         w.add(AvpType::ppp_disconnect_cause, v);
     }
     commit(t, mb, MsgType::cdn);
@@ -162,13 +163,14 @@ void Endpoint::run_setup_timeouts(Tunnel &t, uint64_t now) {
 }
 
 bool Endpoint::close_session(uint16_t tunnel, uint16_t session, uint16_t result, uint16_t error,
-                             uint64_t now, uint16_t cause, uint16_t cause_protocol) {
+                             uint64_t now, uint16_t cause, uint16_t cause_protocol,
+                             uint8_t cause_direction) {
     auto it = tunnels_.find(tunnel);
     if (it == tunnels_.end()) return false;
     Tunnel &t = *it->second;
     Session *s = find_session(t, session);
     if (!s) return false;
-    send_cdn(t, session, s->peer_id, result, error, cause, cause_protocol);
+    send_cdn(t, session, s->peer_id, result, error, cause, cause_protocol, cause_direction);
     end_session(t, session, DownReason::local_request, result, error, now);
     flush(t, now);
     return true;

@@ -24,6 +24,7 @@ struct FakeEnv final : SubscriberEnv {
     std::map<uint32_t, uint32_t> ipv4;  // index -> published address
     std::map<uint32_t, aaa::Ipv6Prefix> ipv6;
     std::vector<std::pair<uint32_t, uint16_t>> ended;  // index, CDN result
+    std::map<uint32_t, CallCause> causes;              // index -> RFC 3145 cause of its CDN
     std::map<uint32_t, aaa::TrafficCounters> counters;
     explicit FakeEnv(std::deque<Frame> &w) : wire(w) {}
     void send_ppp(uint32_t, uint16_t protocol, std::span<const uint8_t> p) override {
@@ -35,8 +36,9 @@ struct FakeEnv final : SubscriberEnv {
         if (v6) ipv6[index] = *v6;
         return true;
     }
-    void end_call(uint32_t index, uint16_t result, uint16_t) override {
+    void end_call(uint32_t index, uint16_t result, uint16_t, const CallCause &cause) override {
         ended.emplace_back(index, result);
+        causes[index] = cause;
         ipv4.erase(index);
         ipv6.erase(index);
     }
@@ -126,6 +128,13 @@ struct Rig {
     size_t pool_used() { return aaa.pools().ipv4_pools()[0].index().used(); }
 };
 
+// The RFC 3145 Disconnect Cause a CDN carries.
+void expect_cause(const CallCause &c, uint16_t code, uint16_t protocol, uint8_t direction) {
+    EXPECT_EQ(c.code, code);
+    EXPECT_EQ(c.protocol, protocol);
+    EXPECT_EQ(c.direction, direction);
+}
+
 TEST(Subscribers, UpThenSubscriberTerminates) {
     Rig r;
     Client &c = r.call(3, "alice");
@@ -145,6 +154,7 @@ TEST(Subscribers, UpThenSubscriberTerminates) {
     r.run(3, r.now + 10 * kSec);
     ASSERT_EQ(r.env.ended.size(), 1u);
     EXPECT_EQ(r.env.ended[0], std::make_pair(3u, l2tp::cdn::kAdmin));
+    expect_cause(r.env.causes.at(3), 3, ppp::kProtoLcp, 1);  // normal, the subscriber's Terminate
     EXPECT_EQ(r.pool_used(), 0u);
     EXPECT_FALSE(r.mgr->view(3));
     EXPECT_EQ(r.mgr->count(), 0u);
@@ -169,6 +179,7 @@ TEST(Subscribers, WrongPasswordNeverGetsAnAddress) {
     EXPECT_TRUE(c.auth_failed);
     EXPECT_TRUE(r.env.ipv4.empty());
     ASSERT_EQ(r.env.ended.size(), 1u);
+    expect_cause(r.env.causes.at(2), 16, ppp::kProtoChap, 2);  // authentication failed
     EXPECT_EQ(r.pool_used(), 0u);
     EXPECT_EQ(r.mgr->counters().auth_rejects, 1u);
 }
@@ -183,6 +194,7 @@ TEST(Subscribers, SessionTimeout) {
     r.run(4, 20 * kSec);
     ASSERT_EQ(r.env.ended.size(), 1u);
     EXPECT_EQ(r.mgr->counters().session_timeouts, 1u);
+    expect_cause(r.env.causes.at(4), 3, ppp::kProtoLcp, 2);  // normal, our Terminate
     EXPECT_TRUE(c.lcp_finished);  // told with LCP Terminate
 }
 
@@ -216,6 +228,7 @@ TEST(Subscribers, DisconnectRequestByAcctSessionIdAndAddress) {
     r.run(6, r.now + 10 * kSec);
     ASSERT_EQ(r.env.ended.size(), 1u);
     EXPECT_EQ(r.mgr->counters().disconnects, 1u);
+    expect_cause(r.env.causes.at(6), 1, 0, 0);  // administrative
     EXPECT_TRUE(c.lcp_finished);
     EXPECT_EQ(r.pool_used(), 0u);
 }
@@ -249,6 +262,7 @@ TEST(Subscribers, PoolExhaustionEndsTheCall) {
     EXPECT_FALSE(c.ipcp_up);
     ASSERT_EQ(r.env.ended.size(), 1u);
     EXPECT_EQ(r.env.ended[0], std::make_pair(9u, l2tp::cdn::kTempNoFacilities));
+    expect_cause(r.env.causes.at(9), 20, ppp::kProtoIpcp, 2);  // no address permitted
     EXPECT_EQ(r.mgr->counters().address_failures, 1u);
     EXPECT_EQ(r.pool_used(), 2u);
 }

@@ -268,7 +268,7 @@ TEST(SessionCdn, FromTheLac) {
     Up u;
     L2tpPair &p = u.p;
     auto [lac_sid, lns_sid] = p.call(u.lac_tid);
-    ASSERT_TRUE(p.lac->close_session(u.lac_tid, lac_sid, cdn::kAdmin, 0, p.now(), 2, 0xc021));
+    ASSERT_TRUE(p.lac->close_session(u.lac_tid, lac_sid, cdn::kAdmin, 0, p.now(), 2, 0xc021, 1));
     EXPECT_FALSE(p.lac->close_session(u.lac_tid, lac_sid, cdn::kAdmin, 0, p.now()));
     ASSERT_TRUE(p.run_until([&] { return p.lns.count(EventKind::session_down) == 1; }, kSec));
     auto cdn = p.lac.sent_msgs(MsgType::cdn);
@@ -280,6 +280,7 @@ TEST(SessionCdn, FromTheLac) {
     ASSERT_TRUE(cdn[0]->has(AvpType::ppp_disconnect_cause));
     EXPECT_EQ(cdn[0]->disconnect_cause.code, 2);
     EXPECT_EQ(cdn[0]->disconnect_cause.protocol, 0xc021);
+    EXPECT_EQ(cdn[0]->disconnect_cause.direction, 1);
     const Rec *down = p.lns.last(EventKind::session_down);
     EXPECT_EQ(down->ev.session_id, lns_sid);
     EXPECT_EQ(down->ev.reason, DownReason::peer_request);
