@@ -1,6 +1,6 @@
 // Intel IPsec-MB: library version and the code path the CPU selects
-// (SSE/AVX/AVX2/AVX512), reported in lnsd's start-up log.  ESP itself arrives
-// with the crypto issue; each worker will own one IMB_MGR.
+// (SSE/AVX/AVX2/AVX512), reported in lnsd's start-up log.  ESP itself lives in
+// crypto/esp.hpp; each worker owns one ImbManager (crypto/imb.hpp).
 // Thread: any.
 #pragma once
 

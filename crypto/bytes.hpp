@@ -1,0 +1,67 @@
+// Big-endian field access and Internet checksums (RFC 1071, incremental
+// update per RFC 1624) for the ESP engine.  Header-only, allocation-free.
+// Thread: any.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lns::crypto {
+
+inline uint16_t get16(const uint8_t *p) {
+    return uint16_t(p[0] << 8 | p[1]);
+}
+inline uint32_t get32(const uint8_t *p) {
+    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+inline void put16(uint8_t *p, uint16_t v) {
+    p[0] = uint8_t(v >> 8);
+    p[1] = uint8_t(v);
+}
+inline void put32(uint8_t *p, uint32_t v) {
+    p[0] = uint8_t(v >> 24);
+    p[1] = uint8_t(v >> 16);
+    p[2] = uint8_t(v >> 8);
+    p[3] = uint8_t(v);
+}
+inline void put64(uint8_t *p, uint64_t v) {
+    put32(p, uint32_t(v >> 32));
+    put32(p + 4, uint32_t(v));
+}
+
+// One's-complement sum of len bytes folded into 32 bits (not yet complemented).
+inline uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len) {
+    for (; len >= 2; p += 2, len -= 2) sum += get16(p);
+    if (len) sum += uint32_t(p[0]) << 8;
+    return sum;
+}
+inline uint16_t csum_fold(uint32_t sum) {
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return uint16_t(~sum);
+}
+
+// Sets the IPv4 header checksum of the hl-byte header at ip.
+inline void ipv4_set_checksum(uint8_t *ip, size_t hl) {
+    put16(ip + 10, 0);
+    put16(ip + 10, csum_fold(csum_add(0, ip, hl)));
+}
+
+// RFC 1624 eqn. 3: the checksum at field after a 32-bit word it covers changed
+// from `from` to `to`.
+inline void csum_replace32(uint8_t *field, uint32_t from, uint32_t to) {
+    uint32_t sum = uint16_t(~get16(field));
+    sum += uint16_t(~(from >> 16)) + uint16_t(~from);
+    sum += (to >> 16) + (to & 0xffff);
+    put16(field, csum_fold(sum));
+}
+
+// TCP/UDP checksum over the IPv4 pseudo-header and len bytes at l4 (whose own
+// checksum field must be zero while this runs).
+inline uint16_t l4_checksum(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *l4,
+                            size_t len) {
+    uint32_t sum =
+        (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto + uint32_t(len);
+    return csum_fold(csum_add(sum, l4, len));
+}
+
+}  // namespace lns::crypto

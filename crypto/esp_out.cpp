@@ -1,0 +1,139 @@
+// ESP outbound (RFC 4303 §3.3): sequence number, encapsulation (transport or
+// tunnel, optionally in UDP per RFC 3948 §3.1), padding, encryption and ICV.
+#include <cstring>
+
+#include "crypto/bytes.hpp"
+#include "crypto/esp.hpp"
+#include "crypto/esp_gcm.hpp"
+
+namespace lns::crypto {
+
+namespace {
+
+// Checks the packet to protect; on success its length is the IPv4 total length.
+EspResult check_inner(EspBuf &buf, uint32_t *hl) {
+    if (buf.len < 20) return EspResult::bad_inner_packet;
+    const uint8_t *ip = buf.data;
+    *hl = (ip[0] & 0x0f) * 4u;
+    const uint32_t total = get16(ip + 2);
+    if ((ip[0] >> 4) != 4 || *hl < 20 || total < *hl || total > buf.len)
+        return EspResult::bad_inner_packet;
+    buf.tailroom += buf.len - total;
+    buf.len = total;
+    return EspResult::ok;
+}
+
+bool seq_exhausted(const Sa &sa) {
+    // RFC 4303 §3.3.3: the counter must not cycle; 2^32 - 1 (or 2^64 - 1 with
+    // ESN) is the last one sent, then the SA needs replacing.
+    return sa.config().esn ? sa.last_seq() == UINT64_MAX : sa.last_seq() >= UINT32_MAX;
+}
+
+void write_tunnel_header(uint8_t *ip, const uint8_t *inner, const SaConfig &cfg, uint64_t seq) {
+    ip[0] = 0x45;
+    ip[1] = inner[1];  // DSCP and ECN copied (RFC 4301 §5.1.2.1, RFC 6040 normal mode)
+    put16(ip + 4, uint16_t(seq));
+    put16(ip + 6, get16(inner + 6) & 0x4000);  // DF copied, never a fragment
+    ip[8] = kOuterTtl;
+    put32(ip + 12, cfg.tunnel_src);
+    put32(ip + 16, cfg.tunnel_dst);
+}
+
+}  // namespace
+
+void EspEngine::prepare_out(EspOp &op) {
+    Sa *sa = op.sa;
+    if (!sa) {
+        op.result = EspResult::spi_mismatch;
+        return;
+    }
+    const SaConfig &cfg = sa->config();
+    if (cfg.direction != SaDirection::outbound) {
+        op.result = EspResult::wrong_direction;
+        return;
+    }
+    if (sa->hard_expired()) {
+        op.result = EspResult::hard_expired;
+        return;
+    }
+    if (seq_exhausted(*sa)) {
+        op.result = EspResult::seq_overflow;
+        return;
+    }
+    uint32_t hl = 0;
+    op.result = check_inner(op.buf, &hl);
+    if (op.result != EspResult::ok) return;
+
+    const bool tunnel = cfg.mode == SaMode::tunnel;
+    const uint8_t nh = tunnel ? kIpProtoIpv4 : op.buf.data[9];
+    const uint32_t plen = tunnel ? op.buf.len : op.buf.len - hl;
+    const uint32_t blk = sa->block_len();
+    const uint32_t ct_len = (plen + 2 + blk - 1) / blk * blk;
+    const uint32_t pad = ct_len - plen - 2;
+    const uint32_t encap = (cfg.natt ? 8u : 0u) + 8u + sa->iv_len();
+    const uint32_t ohl = tunnel ? 20u : hl;
+    const uint32_t front = tunnel ? 20u + encap : encap;
+    const uint32_t tail = pad + 2 + sa->icv_len();
+    const uint32_t total = ohl + encap + ct_len + sa->icv_len();
+    if (op.buf.headroom < front || op.buf.tailroom < tail || total > 0xffff) {
+        op.result = EspResult::no_room;
+        return;
+    }
+    const uint64_t seq = sa->last_seq() + 1;
+    sa->set_last_seq(seq);
+    op.seq = seq;
+
+    uint8_t *ip = op.buf.data - front;
+    if (tunnel)
+        write_tunnel_header(ip, op.buf.data, cfg, seq);
+    else
+        std::memmove(ip, op.buf.data, hl);
+    ip[9] = cfg.natt ? kIpProtoUdp : kIpProtoEsp;
+    put16(ip + 2, uint16_t(total));
+    ipv4_set_checksum(ip, ohl);
+    uint32_t off = ohl;
+    if (cfg.natt) {  // RFC 3948 §2.1; checksum zero (§3.1.1)
+        put16(ip + off, cfg.natt_local_port);
+        put16(ip + off + 2, cfg.natt_peer_port);
+        put16(ip + off + 4, uint16_t(total - ohl));
+        put16(ip + off + 6, 0);
+        off += 8;
+    }
+    uint8_t *esp = ip + off;
+    put32(esp, cfg.spi);
+    put32(esp + 4, uint32_t(seq));
+    if (sa->is_gcm())
+        put64(esp + 8, seq);  // unique per packet under one key (RFC 4106 §3.1)
+    else
+        iv_->fill(esp + 8, sa->iv_len());
+    uint8_t *ct = esp + 8 + sa->iv_len();
+    for (uint32_t i = 0; i < pad; i++) ct[plen + i] = uint8_t(i + 1);
+    ct[plen + pad] = uint8_t(pad);
+    ct[plen + pad + 1] = nh;
+
+    op.buf.headroom -= front;
+    op.buf.tailroom -= tail;
+    op.buf.data = ip;
+    op.buf.len = total;
+    op.esp_off = off;
+    op.ct_len = ct_len;
+    op.plen = plen;
+    if (sa->is_gcm()) {
+        detail::esp_gcm(mgr_, *sa, esp, ct_len, seq, true, ct + ct_len);
+        return;
+    }
+    if (cfg.esn && sa->icv_len()) put32(ct + ct_len, uint32_t(seq >> 32));
+    submit_cbc(op, true);
+}
+
+void EspEngine::finish_out(EspOp &op) {
+    if (op.result != EspResult::ok) return;
+    Sa &sa = *op.sa;
+    if (!sa.is_gcm() && sa.icv_len()) {
+        uint8_t *icv = op.buf.data + op.esp_off + 8 + sa.iv_len() + op.ct_len;
+        std::memcpy(icv, op.tag, sa.icv_len());
+    }
+    sa.account(op.plen);
+}
+
+}  // namespace lns::crypto
