@@ -5,9 +5,9 @@
 #
 # Only missing packages are installed (checked with dpkg-query first, so a second
 # run takes well under a second); `apt-get update` runs only when something is
-# missing.  Extra packages (e.g. xl2tpd l2tpns freeradius for the system tests)
-# may be given as arguments or in $LNS_EXTRA_DEPS.  Needs root (or sudo) when it
-# has something to install.
+# missing.  The third-party peers of the system tests (xl2tpd, l2tpns,
+# freeradius) are in the list.  Extra packages may be given as arguments or in
+# $LNS_EXTRA_DEPS.  Needs root (or sudo) when it has something to install.
 set -euo pipefail
 
 case "${1:-}" in
@@ -23,7 +23,7 @@ PACKAGES=(
     python3 python3-scapy tshark
     iproute2 ethtool
     clang libclang-rt-14-dev
-    nettle-dev xl2tpd
+    nettle-dev xl2tpd l2tpns
     freeradius freeradius-utils
 )
 # shellcheck disable=SC2206  # word splitting of the env list is intended

@@ -314,12 +314,15 @@ int cmd_acct(Options &o) {
     }
     ClientLoop loop(o.cfg);
     uint64_t now = mono_ns();
-    s.start_ns = now - session_time * 1000000000ull;
+    // Acct-Session-Time counts from start_ns; the session is placed on a clock of
+    // its own (its start at 0) so that it may be older than the machine's uptime.
+    s.start_ns = 0;
+    const uint64_t session_now = session_time * 1000000000ull;
     loop.on_result = [&](const RadiusResult &r) {
         std::printf("{\"type\":\"result\",\"status\":%s,\"server\":%d,\"transmissions\":%u}\n",
                     json_str(radius_status_name(r.status)).c_str(), r.server, r.transmissions);
     };
-    AccountingRequest req = s.request(st, c, now, uint32_t(time(nullptr)), cause);
+    AccountingRequest req = s.request(st, c, session_now, uint32_t(time(nullptr)), cause);
     Submitted sub = loop.client.submit_accounting(req, 0, now);
     if (sub.status != RadiusStatus::pending) {
         std::printf("{\"type\":\"result\",\"status\":%s}\n", json_str(radius_status_name(sub.status)).c_str());
