@@ -72,7 +72,7 @@ struct TestPacket {
 
     explicit TestPacket(const Bytes &pkt, size_t head = kHead, size_t tail = kTail)
         : mem(head + pkt.size() + tail, 0xee) {
-        std::memcpy(mem.data() + head, pkt.data(), pkt.size());
+        if (!pkt.empty()) std::memcpy(mem.data() + head, pkt.data(), pkt.size());
         buf.data = mem.data() + head;
         buf.len = uint32_t(pkt.size());
         buf.headroom = uint32_t(head);
@@ -103,7 +103,7 @@ inline Bytes ipv4(uint32_t src, uint32_t dst, uint8_t proto, const Bytes &payloa
     put32(&p[12], src);
     put32(&p[16], dst);
     ipv4_set_checksum(p.data(), 20);
-    std::memcpy(p.data() + 20, payload.data(), payload.size());
+    if (!payload.empty()) std::memcpy(p.data() + 20, payload.data(), payload.size());
     return p;
 }
 
@@ -114,7 +114,7 @@ inline Bytes udp(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, con
     put16(&u[0], sport);
     put16(&u[2], dport);
     put16(&u[4], uint16_t(u.size()));
-    std::memcpy(u.data() + 8, payload.data(), payload.size());
+    if (!payload.empty()) std::memcpy(u.data() + 8, payload.data(), payload.size());
     if (with_checksum) {
         uint16_t c = l4_checksum(src, dst, kIpProtoUdp, u.data(), u.size());
         put16(&u[6], c ? c : 0xffff);
