@@ -6,39 +6,24 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "dataplane/pkt/ip.hpp"
+
 namespace lns::crypto {
 
-inline uint16_t get16(const uint8_t *p) {
-    return uint16_t(p[0] << 8 | p[1]);
-}
-inline uint32_t get32(const uint8_t *p) {
-    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-inline void put16(uint8_t *p, uint16_t v) {
-    p[0] = uint8_t(v >> 8);
-    p[1] = uint8_t(v);
-}
-inline void put32(uint8_t *p, uint32_t v) {
-    p[0] = uint8_t(v >> 24);
-    p[1] = uint8_t(v >> 16);
-    p[2] = uint8_t(v >> 8);
-    p[3] = uint8_t(v);
-}
+// The data path's pure byte and checksum helpers (dataplane/pkt, header-only),
+// under the short names the ESP code uses.
+inline uint16_t get16(const uint8_t *p) { return dp::load_be16(p); }
+inline uint32_t get32(const uint8_t *p) { return dp::load_be32(p); }
+inline void put16(uint8_t *p, uint16_t v) { dp::store_be16(p, v); }
+inline void put32(uint8_t *p, uint32_t v) { dp::store_be32(p, v); }
 inline void put64(uint8_t *p, uint64_t v) {
     put32(p, uint32_t(v >> 32));
     put32(p + 4, uint32_t(v));
 }
 
-// One's-complement sum of len bytes folded into 32 bits (not yet complemented).
-inline uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len) {
-    for (; len >= 2; p += 2, len -= 2) sum += get16(p);
-    if (len) sum += uint32_t(p[0]) << 8;
-    return sum;
-}
-inline uint16_t csum_fold(uint32_t sum) {
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return uint16_t(~sum);
-}
+// One's-complement sum of len bytes added to sum (not yet folded or complemented).
+inline uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len) { return dp::csum_partial(p, len, sum); }
+using dp::csum_fold;
 
 // Sets the IPv4 header checksum of the hl-byte header at ip.
 inline void ipv4_set_checksum(uint8_t *ip, size_t hl) {
