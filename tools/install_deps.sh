@@ -26,7 +26,7 @@ PACKAGES=(
     nettle-dev xl2tpd l2tpns
     freeradius freeradius-utils
     libcpp-httplib-dev nlohmann-json3-dev libssl-dev
-    strongswan-charon strongswan-swanctl libcharon-extra-plugins
+    strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
 )
 # shellcheck disable=SC2206  # word splitting of the env list is intended
 PACKAGES+=("$@" ${LNS_EXTRA_DEPS:-})
