@@ -28,15 +28,18 @@ ESP library (lns-esp-tool) and by lnsd itself (pcap replay).
    inner IPv4/UDP/L2TP packet that was sent.
 5. lns-esp-tool (lnsd's crypto/ engine) decrypts every captured ESP packet
    with the same keys; its plaintext equals tshark's, byte for byte.
-6. lnsd replay: the LAC -> LNS ESP (outer destination rewritten to lnsd's
-   access address 192.0.2.1, which is also the inner L2TP destination) is
-   read by lnsd from net_pcap with the inbound SAs as static `ipsec.sas` and
-   one static session per LAC; lnsd must decrypt every packet (no drop
-   counter moves; the SA counters, when the stats name them, count them),
-   punt the LCP echoes, and forward on the core port exactly the PPP
-   payloads tshark decrypted, TTL minus one and IPv4 checksum recomputed.
-   Until lnsd's data path does ESP (`ipsec:` rejected by --check-config),
-   this stage fails unless --skip-lnsd is given.
+6. lnsd replays, one static session per LAC, on net_pcap:
+   a. control: the L2TP packets tshark decrypted, sent in clear: lnsd must
+      forward on the core port exactly the PPP IPv4 payloads, TTL minus one
+      and IPv4 checksum recomputed, punt the LCP echoes (ppp_control), and
+      count no drop.  This checks the replay set-up apart from ESP.
+   b. ESP: the LAC -> LNS ESP (outer destination rewritten to lnsd's access
+      address 192.0.2.1, which is also the inner L2TP destination) with the
+      inbound SAs as static `ipsec.sas`: the same expectations, plus each
+      SA's stats object (found by its name) counting every packet and no
+      drop.  Until lnsd's data path does ESP (`ipsec:` rejected by
+      --check-config) this stage fails, unless --skip-lnsd is given, which
+      skips 6b only (ctest passes it until the ESP data path is merged).
 
 Usage: /usr/bin/python3 test_esp_strongswan.py --build-dir BUILD [--skip-lnsd] [--keep] [-v]
 Prints "N passed, N failed"; exit status 1 when anything failed.
