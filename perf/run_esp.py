@@ -116,8 +116,9 @@ def encrypt_pcap(tool, alg, src, dst):
     if r.returncode != 0 or len(res) != len(frames) or any(not x.startswith("ok ") for x in res):
         bad = next((x for x in res if not x.startswith("ok ")), r.stderr.strip()[-200:])
         raise RuntimeError(f"lns-esp-tool: {len(res)} of {len(frames)} packets, first problem: {bad}")
-    pkt.write_pcap(dst, [f[:14] + bytes.fromhex(x[3:]) for f, x in zip(frames, res)])
-    return dst
+    out = [f[:14] + bytes.fromhex(x[3:]) for f, x in zip(frames, res)]
+    pkt.write_pcap(dst, out)
+    return max(len(f) for f in out) - 14 if out else 0
 
 
 def run_bench(build, work, min_time):
@@ -198,7 +199,7 @@ def main():
     perflib.wait_quiet(a.quiet_wait)
     bench = run_bench(build, work, a.bench_min_time)
     tsc_ghz = next((b.get("tsc_ghz") for b in bench.values() if b.get("tsc_ghz")), None)
-    rows, notes = [], []
+    rows, notes, warnings = [], [], []
     pid = os.getpid()
     for alg in ([] if a.bench_only else a.algs.split(",")):
         for direction in a.directions.split(","):
@@ -211,7 +212,11 @@ def main():
                 perflib.pktgen(build, cfg_clear, clear, direction, inner, a.packets, "random")
                 if direction == "up":
                     try:
-                        encrypt_pcap(tool, alg, clear, replay)
+                        ip_max = encrypt_pcap(tool, alg, clear, replay)
+                        if ip_max > 1500:
+                            # e.g. CBC at 1400: 1438 B of L2TP in IPv4 + 66 B of ESP/UDP/IPv4
+                            warnings.append(f"{name}: ESP packets up to {ip_max} B exceed the access MTU "
+                                         "(1500); a LAC would fragment them")
                         tshark_verifies(alg, replay, min(64, a.packets))
                     except RuntimeError as e:
                         notes.append(f"{name}: {e}")
@@ -272,6 +277,8 @@ def main():
             md.append(f"| {name} | {mean_len:.0f} | {perflib.fmt(raw, '.0f')} | {perflib.fmt(tp)} | "
                       f"{perflib.fmt(tp_cyc, '.0f')} | {perflib.fmt(mpps)} | {perflib.fmt(cyc, '.0f')} | "
                       f"{perflib.fmt(target, '.0f')} | {verdict} | {note or '-'} |")
+    if warnings:
+        md += ["", "Notes:", ""] + [f"- {n}" for n in warnings]
     if notes:
         md += ["", "Problems:", ""] + [f"- {n}" for n in notes]
     md += ["", "Commands:", "", "```"] + [str(c) for c in perflib.COMMANDS] + ["```", ""]
