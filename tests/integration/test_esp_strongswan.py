@@ -24,8 +24,9 @@ ESP library (lns-esp-tool) and by lnsd itself (pcap replay).
    responder's socket must receive exactly what was sent (strongSwan decrypted it).
 3. The SPIs and keys come from the charon logs (lib/strongswan.py).
 4. tshark (Wireshark 4.0), given the six SAs, decrypts every ESP-in-UDP
-   packet of the capture, finds every ICV good, and its plaintext is the
-   inner IPv4/UDP/L2TP packet that was sent.
+   packet of the capture, finds every ICV good, dissects L2TP and PPP inside
+   with no expert info, and its plaintext is the inner IPv4/UDP/L2TP packet
+   that was sent.
 5. lns-esp-tool (lnsd's crypto/ engine) decrypts every captured ESP packet
    with the same keys; its plaintext equals tshark's, byte for byte.
 6. lnsd replays, one static session per LAC, on net_pcap:
@@ -361,9 +362,9 @@ def carry_traffic(checks, lab, plan):
         return False
     want = [(m["src"], 1701, m["data"]) for m in msgs]
     eq_seq(checks, "traffic.responder_received", [(r["src"], r["sport"], r["data"]) for r in received], want,
-              "what strongSwan's responder decrypted and delivered")
+           "what strongSwan's responder decrypted and delivered")
     eq_seq(checks, "traffic.echoes", [(e["i"], e["data"], e["tries"]) for e in echoes],
-              [(i, m["data"], 1) for i, m in enumerate(msgs)], "each message echoed back on the first try")
+           [(i, m["data"], 1) for i, m in enumerate(msgs)], "each message echoed back on the first try")
     return True
 
 
@@ -413,20 +414,26 @@ def tshark_decrypt(checks, capture, frames, rows):
                       f'"{s.ts_auth}","{"0x" + akey.hex() if akey else ""}"']
     cmd += ["-Y", "esp", "-T", "fields", "-E", "separator=|", "-e", "frame.number", "-e", "esp.spi",
             "-e", "esp.sequence", "-e", "esp.icv_good", "-e", "esp.icv_bad", "-e", "esp.protocol",
-            "-e", "esp.contained_data", "-e", "_ws.expert.severity"]
+            "-e", "esp.contained_data", "-e", "_ws.expert.severity", "-e", "frame.protocols"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     rows_out = [ln.split("|") for ln in r.stdout.splitlines() if ln]
     eq_seq(checks, "tshark.esp_frames", [int(x[0]) for x in rows_out], [f.index for f in frames], r.stderr[-300:])
     plain = {}
-    bad = []
+    bad, expert, stacks = [], [], []
     for x in rows_out:
-        n, spi, seq, good, badicv, proto, data, sev = (x + [""] * 8)[:8]
+        n, spi, seq, good, badicv, proto, data, sev, stack = (x + [""] * 9)[:9]
+        if sev:
+            expert.append(f"frame {n}: {sev}")
+        if ":udpencap:esp:ip:udp:l2tp:ppp:" not in stack:
+            stacks.append(f"frame {n}: {stack}")
         if good != "1" or badicv == "1" or not proto or int(proto, 0) != 4 or not data:
             bad.append(f"frame {n} spi {spi} seq {seq}: icv_good={good!r} icv_bad={badicv!r} next={proto!r} "
                        f"data={len(data) // 2}B")
             continue
         plain[int(n)] = bytes.fromhex(data.replace(":", ""))
     checks.check("tshark.every_icv_good_and_decrypted", not bad, "; ".join(bad[:5]))
+    checks.check("tshark.decodes_l2tp_ppp_inside", not stacks, "; ".join(stacks[:5]))
+    checks.check("tshark.no_expert_info", not expert, "; ".join(expert[:5]))
     return plain
 
 
@@ -492,8 +499,8 @@ def check_outer(checks, frames, rows):
     for s in SUITES:
         for d, (src, dst) in (("in", (LAC_OUTER, LNS_OUTER)), ("out", (LNS_OUTER, LAC_OUTER))):
             eq_seq(checks, f"capture.{s.child}_{d}", per[(s.child, d)],
-                      [(src, dst, NATT_PORT, NATT_PORT, i) for i in range(1, len(messages(s)) + 1)],
-                      f"{n} ESP-in-UDP 4500 packets, sequence numbers from 1")
+                   [(src, dst, NATT_PORT, NATT_PORT, i) for i in range(1, len(messages(s)) + 1)],
+                   f"{n} ESP-in-UDP 4500 packets, sequence numbers from 1")
 
 
 # ---------------------------------------------------------------------------- lnsd replay
