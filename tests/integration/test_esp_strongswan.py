@@ -28,7 +28,9 @@ ESP library (lns-esp-tool) and by lnsd itself (pcap replay).
    with no expert info, and its plaintext is the inner IPv4/UDP/L2TP packet
    that was sent.
 5. lns-esp-tool (lnsd's crypto/ engine) decrypts every captured ESP packet
-   with the same keys; its plaintext equals tshark's, byte for byte.
+   with the same keys; its plaintext equals tshark's, byte for byte.  It
+   also decrypts the frames stage 6b will feed lnsd (outer destination
+   rewritten, checksums recomputed and checked) to the same plaintext.
 6. lnsd replays, one static session per LAC, on net_pcap:
    a. control: the L2TP packets tshark decrypted, sent in clear: lnsd must
       forward on the core port exactly the PPP IPv4 payloads, TTL minus one
@@ -437,24 +439,30 @@ def tshark_decrypt(checks, capture, frames, rows):
     return plain
 
 
+def run_tool(tool, s, spi, src, dst, ekey, akey, peer_port, ips):
+    """lns-esp-tool decrypting IPv4 packets `ips` with one inbound SA; returns
+    its output lines ("ok HEX" / "drop REASON") and stderr."""
+    key, salt = (ekey[:-4], ekey[-4:]) if s.gcm else (ekey, b"")
+    lines = ["dir in", f"cipher {s.tool_cipher}", f"integ {s.tool_integ}", f"key {key.hex()}",
+             f"spi {spi}", "mode tunnel", f"tunnel {src} {dst}", f"natt {peer_port}", "seq 0"]
+    if salt:
+        lines.append(f"salt {salt.hex()}")
+    if akey:
+        lines.append(f"authkey {akey.hex()}")
+    lines += [f"packet {ip.hex()}" for ip in ips]
+    r = subprocess.run([tool], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=30)
+    return r.stdout.splitlines(), r.stderr.strip()
+
+
 def tool_decrypt(checks, tool, frames, rows):
     """Stage 5: lns-esp-tool's plaintext per ESP frame (one tool run per SA)."""
     plain = {}
     for s, direction, spi, src, dst, ekey, akey in rows:
         mine = [f for f in frames if f.spi == spi]
-        key, salt = (ekey[:-4], ekey[-4:]) if s.gcm else (ekey, b"")
         peer_port = next((f.sport for f in mine), NATT_PORT)
-        lines = ["dir in", f"cipher {s.tool_cipher}", f"integ {s.tool_integ}", f"key {key.hex()}",
-                 f"spi {spi}", "mode tunnel", f"tunnel {src} {dst}", f"natt {peer_port}", "seq 0"]
-        if salt:
-            lines.append(f"salt {salt.hex()}")
-        if akey:
-            lines.append(f"authkey {akey.hex()}")
-        lines += [f"packet {f.ip.hex()}" for f in mine]
-        r = subprocess.run([tool], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=30)
-        res = r.stdout.splitlines()
+        res, err = run_tool(tool, s, spi, src, dst, ekey, akey, peer_port, [f.ip for f in mine])
         name = f"tool.{s.child}_{direction}"
-        if not checks.eq(name + ".count", len(res), len(mine), r.stderr.strip()[-200:]):
+        if not checks.eq(name + ".count", len(res), len(mine), err[-200:]):
             continue
         drops = [(f.index, x) for f, x in zip(mine, res) if not x.startswith("ok ")]
         checks.eq(name + ".all_ok", drops, [])
@@ -462,6 +470,25 @@ def tool_decrypt(checks, tool, frames, rows):
             if x.startswith("ok "):
                 plain[f.index] = bytes.fromhex(x[3:])
     return plain
+
+
+def check_replay_input(checks, tool, frames, rows, ts_plain):
+    """The frames stage 6b feeds lnsd (outer destination rewritten): valid IPv4
+    and UDP checksums, and lns-esp-tool, given lnsd's address as the tunnel
+    end, still decrypts each to tshark's plaintext."""
+    inbound = {row[2]: row for row in rows if row[1] == "in"}
+    ins = [f for f in frames if f.spi in inbound]
+    up_in = rewrite_for_lnsd(ins, topo.PCAP_MAC_ACCESS)
+    bad = [f.index for f, fr in zip(ins, up_in) if not (pkt.ipv4_header_ok(fr[14:]) and pkt.l4_checksum_ok(fr[14:]))]
+    checks.eq("replay_input.checksums", bad, [])
+    got, want = [], []
+    for spi, (s, _, _, src, _, ekey, akey) in inbound.items():
+        mine = [(f, fr) for f, fr in zip(ins, up_in) if f.spi == spi]
+        res, err = run_tool(tool, s, spi, src, LNS_INNER, ekey, akey, mine[0][0].sport if mine else NATT_PORT,
+                            [fr[14:] for _, fr in mine])
+        got += [(f.index, x) for (f, _), x in zip(mine, res)]
+        want += [(f.index, "ok " + ts_plain.get(f.index, b"").hex()) for f, _ in mine]
+    eq_seq(checks, "replay_input.decrypts_to_tshark_plaintext", sorted(got), sorted(want))
 
 
 def check_plaintexts(checks, frames, rows, plan, ts_plain, tool_plain):
@@ -693,6 +720,8 @@ def run(checks, args, workdir):
     if missing or not frames:
         checks.fail("lnsd", f"replay not run: no tshark plaintext for frames {missing[:8]}")
         return
+    if tool_plain is not None:
+        check_replay_input(checks, tool, frames, rows, ts_plain)
     lnsd_cleartext_control(checks, binary, workdir, frames, rows, ts_plain)
     if args.skip_lnsd:
         print("SKIP lnsd ESP replay (--skip-lnsd)", flush=True)
