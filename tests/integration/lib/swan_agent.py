@@ -8,7 +8,7 @@ goes through strongSwan's TUN device and ESP SAs.
                          {"src": "a.b.c.d", "sport": n, "data": hex}.
   send FILE            : FILE is a JSON list of {"src", "dst", "port", "data": hex};
                          each is sent from a socket bound to src:port to dst:port,
-                         one at a time, waiting for its echo (1 s, 3 tries)
+                         one at a time, waiting for its echo (3 s, 3 tries)
                          before the next; print a JSON list of the echoes
                          received ({"i": index, "data": hex, "tries": n}).
 Every wait is bounded; progress goes to stderr.
@@ -53,7 +53,7 @@ def send(path):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(key)
-            s.settimeout(1.0)
+            s.settimeout(3.0)
             socks[key] = s
         s = socks[key]
         data = bytes.fromhex(m["data"])
