@@ -255,6 +255,15 @@ struct AaaConfig {
     RadiusConfig radius;
 };
 
+// logging: the control core's structured event log (controlplane/log.hpp).
+struct LoggingConfig {
+    uint8_t level = 3;  // 0 error, 1 warning, 2 notice, 3 info, 4 debug (log::Level)
+    bool json = false;  // format: text (logfmt) or json (one object per line)
+    uint32_t rate_per_s = 100;  // lines per second per event name; 0: unlimited
+    uint32_t burst = 500;
+    bool timestamps = true;
+};
+
 struct EalConfig {
     bool no_huge = false;
     uint32_t memory_mb = 0;  // -m, 0: EAL default
@@ -283,6 +292,7 @@ struct Config {
     L2tpConfig l2tp;
     PppConfig ppp;
     AaaConfig aaa;
+    LoggingConfig logging;
 
     // First core port (upstream traffic leaves here); set by validation.
     uint16_t core_port = 0;

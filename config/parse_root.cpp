@@ -116,6 +116,22 @@ void parse_arp(const YAML::Node &node, ArpConfig &a, Diagnostics &diag) {
     r.read("pending_packets", a.pending_packets, 0, 1024);
 }
 
+void parse_logging(const YAML::Node &node, LoggingConfig &l, Diagnostics &diag) {
+    if (node.IsNull()) return;
+    MapReader r(node, "logging", {"level", "format", "rate_per_s", "burst", "timestamps"}, diag);
+    if (auto n = r.get("level")) {
+        auto choice = read_choice(*n, r.path_of("level"), {"error", "warning", "notice", "info", "debug"}, diag);
+        if (choice) l.level = uint8_t(*choice);
+    }
+    if (auto n = r.get("format")) {
+        auto choice = read_choice(*n, r.path_of("format"), {"text", "json"}, diag);
+        if (choice) l.json = *choice == 1;
+    }
+    r.read("rate_per_s", l.rate_per_s, 0, 1000000);
+    r.read("burst", l.burst, 1, 1000000);
+    r.read("timestamps", l.timestamps);
+}
+
 void parse_globals(MapReader &r, Config &c) {
     r.read("control_lcore", c.control_lcore, 0, kMaxLcore);
     r.read("mbufs", c.mbufs, 1023, kMaxMbufs);
@@ -136,7 +152,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     MapReader r(root, "",
                 {"eal", "control_lcore", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
                  "stats_interval_s", "worker_idle_sleep_us", "ports", "workers", "neighbors", "tables", "mtu", "arp",
-                 "sessions", "l2tp", "ppp", "aaa"},
+                 "sessions", "l2tp", "ppp", "aaa", "logging"},
                 diag);
     if (!r.ok()) return;
     r.require({"ports", "workers"});
@@ -148,6 +164,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     parse_tables(section("tables"), c.tables, diag);
     parse_mtu(section("mtu"), c.mtu, diag);
     parse_arp(section("arp"), c.arp, diag);
+    parse_logging(section("logging"), c.logging, diag);
     parse_l2tp(section("l2tp"), p, diag);  // after tables
     parse_ppp(section("ppp"), p, diag);
     parse_aaa(section("aaa"), p, diag);    // after ppp

@@ -1,4 +1,5 @@
 // Control core: start-up, session installation, the poll loop, transmission.
+#include "controlplane/log.hpp"
 #include "controlplane/control_core.hpp"
 #include "controlplane/control_env.hpp"
 
@@ -272,6 +273,10 @@ std::vector<std::pair<std::string, uint64_t>> ControlCore::counter_list() const 
     v.emplace_back("neighbor_refreshes", rc.refreshes);
     v.emplace_back("neighbors_in_use", dir_.in_use());
     v.emplace_back("busy_us", busy_cycles_ * 1000000 / rte_get_tsc_hz());
+    const log::Counters lc = log::counters();
+    for (size_t l = 0; l < 5; l++)
+        v.emplace_back(std::string("log_") + log::level_name(log::Level(l)), lc.lines[l]);
+    v.emplace_back("log_suppressed", lc.suppressed);
     return v;
 }
 

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "config/sessions.hpp"
+#include "controlplane/log.hpp"
 #include "controlplane/control_core.hpp"
 #include "controlplane/net/bytes.hpp"
 #include "controlplane/net/checksum.hpp"
@@ -216,6 +217,38 @@ void set_sequencing(dp::DpSession &r) {
 
 void ControlCore::l2tp_event(const l2tp::Event &ev) {
     using l2tp::EventKind;
+    switch (ev.kind) {
+        case EventKind::tunnel_up:
+            log::event(log::Level::info, "tunnel_up")
+                .ipv4("peer", ev.transport.peer_ip)
+                .kv("peer_port", ev.transport.peer_port)
+                .kv("tunnel", ev.tunnel_id)
+                .kv("peer_tunnel", ev.peer_tunnel_id);
+            break;
+        case EventKind::tunnel_down:
+            log::event(ev.reason == l2tp::DownReason::peer_dead || ev.reason == l2tp::DownReason::protocol_error
+                           ? log::Level::warning
+                           : log::Level::info,
+                       "tunnel_down")
+                .ipv4("peer", ev.transport.peer_ip)
+                .kv("peer_port", ev.transport.peer_port)
+                .kv("tunnel", ev.tunnel_id)
+                .kv("peer_tunnel", ev.peer_tunnel_id)
+                .kv("reason", l2tp::down_reason_name(ev.reason))
+                .kv("result", ev.result)
+                .kv("error", ev.error);
+            break;
+        case EventKind::session_up:
+        case EventKind::session_down:
+            log::event(log::Level::debug, ev.kind == EventKind::session_up ? "call_up" : "call_down")
+                .ipv4("peer", ev.transport.peer_ip)
+                .kv("tunnel", ev.tunnel_id)
+                .kv("session", ev.session_id)
+                .kv("reason", l2tp::down_reason_name(ev.reason))
+                .kv("result", ev.result);
+            break;
+        default: break;
+    }
     if (ev.kind == EventKind::session_accepted) {
         l2tp_install(ev, ev.call && ev.call->sequencing_required);
     } else if (ev.kind == EventKind::session_up) {

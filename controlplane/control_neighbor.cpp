@@ -5,6 +5,9 @@
 
 #include <cstring>
 
+#include <arpa/inet.h>
+
+#include "controlplane/log.hpp"
 #include "controlplane/control_core.hpp"
 #include "controlplane/net/arp.hpp"
 #include "controlplane/net/icmp6.hpp"
@@ -200,6 +203,16 @@ void ControlCore::on_neighbor_event(const net::NeighborEvent &ev) {
             c_.neighbor_failures++;
             rt_.tables->clear_neighbor(ev.idx);
             auto it = pending_.find(ev.idx);
+            {
+                const dp::NeighborEntry &e = dir_.entry(ev.idx);
+                char a6[48] = "";
+                if (e.v6) inet_ntop(AF_INET6, e.ipv6.data(), a6, sizeof a6);
+                auto line = log::event(log::Level::warning, "neighbor_unreachable");
+                line.kv("port", e.port);
+                if (e.v6) line.kv("address", a6);
+                else line.ipv4("address", e.ipv4);
+                line.kv("dropped", uint64_t(it != pending_.end() ? it->second.size() : 0));
+            }
             if (it != pending_.end()) {
                 c_.pending_dropped_failed += it->second.size();
                 rte_pktmbuf_free_bulk(it->second.data(), unsigned(it->second.size()));

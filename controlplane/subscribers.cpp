@@ -1,4 +1,5 @@
 #include "controlplane/subscribers.hpp"
+#include "controlplane/log.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -133,6 +134,8 @@ struct SubscriberManager::Sub {
     aaa::Lease lease;
     aaa::Grant grant;
     std::string acct_session_id, calling;
+    std::string auth_user;  // the name of the verification in progress (for the log)
+    ppp::AuthProtocol auth_method = ppp::AuthProtocol::pap;
     uint64_t started = 0, up_at = 0;
     uint64_t session_end = UINT64_MAX, next_interim = UINT64_MAX, idle_check = UINT64_MAX;
     uint64_t idle_packets = 0;
@@ -257,6 +260,8 @@ void SubscriberManager::ppp_verify(ppp::PppSession &ps, const ppp::VerifyRequest
     Sub *s = from(ps);
     if (!s) return;
     s->ticket = req.ticket;
+    s->auth_user.assign(req.user);
+    s->auth_method = req.protocol;
     aaa::CallContext call;
     call.nas_port = s->index;
     call.calling_station_id = s->calling;
@@ -273,6 +278,13 @@ void SubscriberManager::auth_answer(const aaa::AuthAnswer &a, uint64_t now) {
     }
     a.accept ? c_.auth_accepts++ : c_.auth_rejects++;
     if (a.accept) s->grant = a.grant;
+    else
+        log::event(a.timeout ? log::Level::warning : log::Level::notice, "auth_rejected")
+            .kv("user", s->auth_user)
+            .kv("method", ppp::to_string(s->auth_method))
+            .kv("tunnel", s->tunnel)
+            .kv("session", s->session)
+            .kv("reason", a.timeout ? "no RADIUS server answered" : "credentials rejected");
     ppp::AuthVerdict v;
     v.ticket = s->ticket;  // the engine's pending request
     v.accept = a.accept;
@@ -296,6 +308,9 @@ void SubscriberManager::ppp_authenticated(ppp::PppSession &ps, std::string_view 
     const aaa::AssignError e = aaa_.pools().assign(req, &s->lease);
     if (e != aaa::AssignError::ok) {
         c_.address_failures++;
+        log::event(log::Level::warning, "address_assign_failed")
+            .kv("user", s->ppp->user())
+            .kv("error", aaa::to_string(e));
         return end(*s, SubEnd::no_address, ppp::EndReason::none);
     }
     ppp::IpcpAssignment a;
@@ -327,6 +342,13 @@ void SubscriberManager::ppp_network_up(ppp::PppSession &ps, uint16_t protocol) {
     s->up = true;
     s->up_at = now_;
     c_.sessions_up++;
+    log::event(log::Level::info, "subscriber_up")
+        .kv("user", s->ppp->user())
+        .ipv4("ipv4", *s->lease.ipv4)
+        .kv("tunnel", s->tunnel)
+        .kv("session", s->session)
+        .kv("acct_session_id", s->acct_session_id)
+        .kv("setup_ms", (now_ - s->started) / 1000000);
     by_ipv4_[*s->lease.ipv4] = s->index;
     s->baseline = env_.traffic(s->index);
     const aaa::Grant &g = s->grant;
@@ -379,7 +401,15 @@ void SubscriberManager::finish_now(Sub &s, uint64_t now) {
     const uint32_t idx = s.index;
     const bool lac_gone = s.end_why == SubEnd::lac_cleared;
     const auto [result, acct] = causes(s.end_why, s.ppp_why);
-    (void)acct;
+    log::event(log::Level::info, "subscriber_down")
+        .kv("user", s.ppp->user())
+        .kv("tunnel", s.tunnel)
+        .kv("session", s.session)
+        .kv("acct_session_id", s.acct_session_id)
+        .kv("cause", aaa::terminate_cause_name(acct))
+        .kv("ppp", ppp::end_reason_name(s.ppp_why))
+        .kv("was_up", s.up)
+        .kv("duration_s", s.up ? (now - s.up_at) / kSec : 0);
     const CallCause cause = disconnect_cause(s.end_why, s.ppp_why, s.ppp->lcp().result().auth_we_require);
     switch (s.end_why) {
         case SubEnd::session_timeout: c_.session_timeouts++; break;

@@ -73,6 +73,7 @@ freeradius, dumpcap, xl2tpd and the emulators are stopped by PID and the
 namespaces removed in a `finally` (and on SIGTERM).
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -469,6 +470,41 @@ def check_sources(checks, cap, results):
                   f"echo requests from {r['ip']} at the core host (all sources: {src})")
 
 
+def parse_logfmt(line):
+    """'TS LEVEL EVENT k=v k="v w"' -> (level, event, {k: v}); None if not a log line."""
+    m = re.match(r"^\S+Z (error|warning|notice|info|debug) (\w+)(.*)$", line)
+    if not m:
+        return None
+    fields = {k: (q.replace('\\"', '"') if q else v)
+              for k, q, v in re.findall(r' (\w+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))', m.group(3))}
+    return m.group(1), m.group(2), fields
+
+
+def check_event_log(checks, lnsd):
+    """lnsd's stderr event log tells the story the counters tell, and no secret."""
+    text = l2tp_lab.read_text(lnsd.stderr)
+    events = [e for e in (parse_logfmt(ln) for ln in text.splitlines()) if e]
+    by = lambda name: [f for _, ev, f in events if ev == name]  # noqa: E731
+    ups, downs = by("subscriber_up"), by("subscriber_down")
+    checks.eq("log_subscriber_up", len(ups), 9, "subscriber_up lines")
+    checks.eq("log_subscriber_down_up", len([d for d in downs if d.get("was_up") == "true"]), 9,
+              "subscriber_down lines of sessions that were up")
+    checks.eq("log_fixed_addresses", sorted(f["ipv4"] for f in ups if f.get("user") in
+                                            {u for u, _, _ in FIXED.values()}),
+              sorted(ip for _, _, ip in FIXED.values()))
+    causes = [d.get("cause") for d in downs if d.get("was_up") == "true"]
+    checks.eq("log_down_causes", (causes.count("session_timeout"), causes.count("admin_reset")), (2, 3),
+              f"causes {causes}")
+    rej = by("auth_rejected")
+    checks.eq("log_auth_rejected", [(f.get("user"), f.get("reason")) for f in rej],
+              [("rejuser", "credentials rejected")])
+    checks.check("log_start_stop", by("lnsd_start") and by("lnsd_running") and by("lnsd_stopped"),
+                 "lnsd_start / lnsd_running / lnsd_stopped missing")
+    secrets = [SECRET, DAE_SECRET, "wrong-password", "right-password"] + [pw for _, pw, _ in FIXED.values()]
+    leaked = [x for x in secrets if x in text]
+    checks.eq("log_no_secrets", leaked, [], "secrets found in lnsd's stderr")
+
+
 def main():
     args = harness.parse_args(__doc__)
     checks = LockedChecks("lnsd_radius")
@@ -520,6 +556,7 @@ def main():
             print(f"  lnsd subscribers: {sb}")
             lnsd.stop()
             checks.check("lnsd_exit_clean", lnsd.rc == 0, f"exit status {lnsd.rc}\n{lnsd.logs()}")
+            checks.guard("event_log", check_event_log, checks, lnsd)
             cap.stop()
             checks.guard("sources", check_sources, checks, cap, results)
         except Exception as e:  # noqa: BLE001

@@ -17,9 +17,11 @@
 
 #include "config/load.hpp"
 #include "controlplane/control_core.hpp"
+#include "controlplane/log.hpp"
 #include "crypto/ipsec_mb_info.hpp"
 #include "dataplane/runtime.hpp"
 #include "dataplane/stats.hpp"
+#include "tools/lnsd/sd_notify.hpp"
 
 namespace {
 
@@ -114,8 +116,17 @@ void run(lns::dp::Runtime &rt, lns::cp::ControlCore &cc, const Options &o,
     uint64_t last_rx = 0, last_rx_change = t0, next_idle_check = t0;
     unsigned idle_polls = 0;
     lns::dp::Snapshot last_print = *window_start;
+    // systemd watchdog (WatchdogSec=): ping at half the interval from this loop,
+    // so a control core that stops polling gets the service restarted.
+    const char *wd = std::getenv("WATCHDOG_USEC");
+    const uint64_t wd_every = wd ? uint64_t(std::strtoull(wd, nullptr, 10)) * 500 : 0;
+    uint64_t next_wd = wd_every ? t0 : UINT64_MAX;
     while (!g_stop) {
         const uint64_t now = now_ns();
+        if (now >= next_wd) {
+            lns::tools::sd_notify("WATCHDOG=1");
+            next_wd = now + wd_every;
+        }
         idle_polls = cc.poll(now) ? 0 : idle_polls + 1;
         if (!warm && now - t0 >= uint64_t(o.warmup * 1e9)) {
             *window_start = snapshot(rt, cc);
@@ -159,6 +170,10 @@ int main(int argc, char **argv) {
                     cfg.ports.size(), cfg.workers.size(), sessions);
         return 0;
     }
+    namespace log = lns::log;
+    log::configure({log::Level(cfg.logging.level), cfg.logging.json ? log::Format::json : log::Format::text,
+                    cfg.logging.rate_per_s, cfg.logging.burst, cfg.logging.timestamps});
+    log::event(log::Level::notice, "lnsd_start").kv("version", LNS_VERSION).kv("config", o.config);
     std::string err;
     if (!lns::dp::init_eal(cfg, argv[0], &err)) {
         std::fprintf(stderr, "lnsd: %s\n", err.c_str());
@@ -174,6 +189,7 @@ int main(int argc, char **argv) {
             if (!cc->init(&err)) rt.reset();
         }
         if (!rt || !lns::dp::start_runtime(*rt, &err)) {
+            log::event(log::Level::error, "lnsd_start_failed").kv("error", err);
             std::fprintf(stderr, "lnsd: %s\n", err.c_str());
             rte_eal_cleanup();
             return 1;
@@ -181,11 +197,24 @@ int main(int argc, char **argv) {
         std::printf("lnsd: %zu ports, %zu workers, %u sessions; running\n", rt->ports.size(),
                     rt->workers.size(), rt->tables->session_count());
         std::fflush(stdout);
+        log::event(log::Level::notice, "lnsd_running")
+            .kv("ports", uint64_t(rt->ports.size()))
+            .kv("workers", uint64_t(rt->workers.size()))
+            .kv("static_sessions", rt->tables->session_count())
+            .kv("ipsec_mb", lns::crypto::ipsec_mb_describe());
+        std::string nerr;
+        if (!lns::tools::sd_notify("READY=1\nSTATUS=running: " + std::to_string(rt->ports.size()) +
+                                       " ports, " + std::to_string(rt->workers.size()) + " workers",
+                                   &nerr))
+            std::fprintf(stderr, "lnsd: systemd notification failed: %s\n", nerr.c_str());
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
         std::signal(SIGUSR1, on_signal);
         lns::dp::Snapshot start = snapshot(*rt, *cc);
         run(*rt, *cc, o, &start);
+        lns::tools::sd_notify("STOPPING=1\nSTATUS=stopping: StopCCN to every tunnel");
+        log::event(log::Level::notice, "lnsd_stopping")
+            .kv("reason", g_stop ? "signal" : "duration or idle exit");
         // Graceful end: StopCCN (result 6) to every LAC, delivered while the
         // workers still run; bounded so a dead peer cannot hold the exit.
         cc->shutdown_subscribers();  // LCP Terminate; accounting Stop when the calls end
@@ -210,5 +239,6 @@ int main(int argc, char **argv) {
         rt.reset();
     }
     rte_eal_cleanup();
+    log::event(log::Level::notice, "lnsd_stopped").kv("exit_code", rc);
     return rc;
 }

@@ -322,3 +322,33 @@ TEST(ConfigLoad, ErrorsAreSortedByPositionAndAllReported) {
 
 }  // namespace
 }  // namespace lns::cfg
+
+namespace lns::cfg {
+namespace {
+
+TEST(ConfigLogging, DefaultsAndEveryKey) {
+    Config d = test::expect_ok(test::kBase);
+    EXPECT_EQ(d.logging.level, 3);  // info
+    EXPECT_FALSE(d.logging.json);
+    EXPECT_EQ(d.logging.rate_per_s, 100u);
+    EXPECT_EQ(d.logging.burst, 500u);
+    EXPECT_TRUE(d.logging.timestamps);
+    Config c = test::expect_ok(test::kBase +
+                               "logging: {level: debug, format: json, rate_per_s: 0, burst: 7, timestamps: false}\n");
+    EXPECT_EQ(c.logging.level, 4);
+    EXPECT_TRUE(c.logging.json);
+    EXPECT_EQ(c.logging.rate_per_s, 0u);
+    EXPECT_EQ(c.logging.burst, 7u);
+    EXPECT_FALSE(c.logging.timestamps);
+}
+
+TEST(ConfigLogging, Errors) {
+    const std::string y = test::kBase + "logging:\n  level: verbose\n  format: xml\n  burst: 0\n  colour: true\n";
+    test::expect_error(y, "verbose", "logging.level", "notice");
+    test::expect_error(y, "xml", "logging.format", "json");
+    test::expect_error(y, "burst: |0", "logging.burst", "between");
+    test::expect_error(y, "colour", "logging.colour", "unknown key");
+}
+
+}  // namespace
+}  // namespace lns::cfg
