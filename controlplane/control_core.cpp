@@ -157,7 +157,7 @@ uint32_t ControlCore::install_session(const SessionRequest &r, std::string *err)
     s.owner_worker = uint8_t(next_owner_++ % rt_.workers.size());
     // A LAC covered by an outbound SA is protected: ESP both ways, and the SA's
     // worker owns the session (the SA's sequence number has one writer).
-    s.sa_out = outbound_sa_for(r.lac_ip);
+    s.sa_out = r.sa_out != dp::kNoSa ? r.sa_out : outbound_sa_for(r.lac_ip);
     if (s.sa_out != dp::kNoSa) s.owner_worker = rt_.sas->sa(s.sa_out).owner_worker;
     const uint32_t idx = rt_.tables->install_session(s, err);
     if (idx == dp::kInvalidIndex) {

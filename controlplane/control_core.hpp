@@ -51,6 +51,9 @@ struct SessionRequest {
     std::optional<std::pair<std::array<uint8_t, 16>, uint8_t>> ipv6;
     uint16_t mru = 1500;
     dp::L2tpTxFraming framing;
+    // Outbound ESP SA protecting the session; kNoSa: the one whose `lac` covers
+    // lac_ip, if any (control_ipsec.cpp).
+    uint16_t sa_out = dp::kNoSa;
 };
 
 // An ESP SA to add (controlplane/control_ipsec.cpp): what YAML, the REST API and
@@ -77,7 +80,8 @@ struct ControlCounters {
     X(inbox_full) X(mbuf_alloc_failed) X(sessions_installed) X(sessions_removed)              \
     X(session_install_failed) X(l2tp_bad_frame) X(l2tp_tx_no_mac) X(l2tp_session_install_failed) \
     X(l2tp_sessions_removed) X(l2tp_sessions_sequenced) X(subscriber_orphans)                \
-    X(sas_added) X(sas_deleted) X(sa_add_failed) X(sa_rekeys) X(sessions_protected)
+    X(sas_added) X(sas_deleted) X(sa_add_failed) X(sa_rekeys) X(sessions_protected)          \
+    X(l2tp_esp_replies) X(l2tp_esp_no_reply_sa)
 #define LNS_CTL_FIELD(n) uint64_t n = 0;
     LNS_CTL_COUNTERS(LNS_CTL_FIELD)
 #undef LNS_CTL_FIELD
@@ -147,6 +151,9 @@ private:
     void handle_icmp_error(rte_mbuf *m, bool ttl);
     bool init_ipsec(std::string *err);
     uint16_t outbound_sa_for(uint32_t lac_ip) const;
+    void l2tp_note_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t inbound_sa);
+    uint16_t l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port) const;
+    void send_esp_frame(uint16_t port, uint16_t sa, const uint8_t *frame, size_t len);
     void init_l2tp();
     void handle_l2tp(rte_mbuf *m);
     void l2tp_send(const l2tp::Transport &t, std::span<const uint8_t> payload);
@@ -189,6 +196,9 @@ private:
         uint32_t nh = dp::kInvalidIndex;  // outbound: the peer's next hop (a reference held)
     };
     std::vector<SaControl> sa_ctl_;  // indexed by SA id
+    // L2TP peers whose control messages arrived under ESP: (port, address, UDP
+    // port) -> the outbound SA for replies and for their calls.
+    std::unordered_map<uint64_t, uint16_t> l2tp_sa_;
     unsigned next_sa_owner_ = 0;
 
     // L2TP (control_l2tp.cpp).

@@ -143,6 +143,7 @@ bool ControlCore::sa_delete(uint16_t id, std::string *err) {
             if (sa_ctl_[i].live && !sa_ctl_[i].outbound && rt_.sas->sa(uint16_t(i)).reply.load() == id)
                 return *err = std::string("outbound SA is the reply_sa of ") + rt_.sas->sa(uint16_t(i)).name, false;
         release_neighbor(sa_ctl_[id].nh);
+        std::erase_if(l2tp_sa_, [id](const auto &kv) { return kv.second == id; });
     }
     sa_ctl_[id] = SaControl{};
     rt_.sas->remove(id);
@@ -184,10 +185,59 @@ bool ControlCore::sa_rekey(const std::string &old_in, const std::string &old_out
     for (size_t i = 0; i < sa_ctl_.size(); i++)
         if (sa_ctl_[i].live && !sa_ctl_[i].outbound && rt_.sas->sa(uint16_t(i)).reply.load() == oo)
             rt_.sas->sa(uint16_t(i)).reply.store(no, std::memory_order_release);
+    for (auto &kv : l2tp_sa_)
+        if (kv.second == oo) kv.second = no;  // the control core's replies too
     // Break: the old outbound SA goes; its record is reused only after every
     // worker passed a quiescent state, so packets already queued with it finish.
     c_.sa_rekeys++;
     return sa_delete(oo, err);
+}
+
+// Signalled tunnels: the SA a LAC's control messages arrived under decides the
+// SA of the replies (its reply_sa; without one, the outbound SA covering the
+// peer) and of the tunnel's calls.  Keyed by (port, address, UDP port): two
+// L2TP/IPsec clients behind one NAT that also share the inner UDP port 1701
+// are not told apart here (their data sessions are, by the SA bound at install).
+namespace {
+uint64_t l2tp_sa_key(uint16_t port, uint32_t ip, uint16_t udp_port) {
+    return uint64_t(port) << 48 | uint64_t(udp_port) << 32 | ip;
+}
+}  // namespace
+
+void ControlCore::l2tp_note_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t inbound_sa) {
+    const uint64_t key = l2tp_sa_key(port, ip, udp_port);
+    if (inbound_sa >= sa_ctl_.size() || !sa_ctl_[inbound_sa].live || sa_ctl_[inbound_sa].outbound) {
+        l2tp_sa_.erase(key);  // in clear (kNoSa) or an SA deleted since
+        return;
+    }
+    uint16_t out = rt_.sas->sa(inbound_sa).reply.load(std::memory_order_relaxed);
+    if (out == dp::kNoSa) out = outbound_sa_for(ip);
+    if (out == dp::kNoSa) {
+        c_.l2tp_esp_no_reply_sa++;  // replies would go out in clear: the peer drops them
+        l2tp_sa_.erase(key);
+        return;
+    }
+    if (l2tp_sa_.size() >= 65536) l2tp_sa_.clear();
+    l2tp_sa_[key] = out;
+}
+
+uint16_t ControlCore::l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port) const {
+    auto it = l2tp_sa_.find(l2tp_sa_key(port, ip, udp_port));
+    if (it == l2tp_sa_.end() || it->second >= sa_ctl_.size() || !sa_ctl_[it->second].live) return dp::kNoSa;
+    return it->second;
+}
+
+// A complete frame to protect with outbound SA `sa`: its owner worker encrypts
+// it (the SA's sequence number has one writer).
+void ControlCore::send_esp_frame(uint16_t port, uint16_t sa, const uint8_t *frame, size_t len) {
+    rte_mbuf *m = copy_to_mbuf(frame, len);
+    if (!m) return;
+    dp::MbufMeta *md = dp::meta(m);
+    md->kind = uint8_t(dp::InboxKind::esp_frame);
+    md->index = sa;
+    md->out_port = port;
+    c_.l2tp_esp_replies++;
+    to_inbox(rt_.sas->sa(sa).owner_worker, m);
 }
 
 }  // namespace lns::cp

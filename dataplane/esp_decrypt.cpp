@@ -4,6 +4,8 @@
 #include <rte_hash.h>
 #include <rte_ring.h>
 
+#include <cstring>
+
 #include "dataplane/esp_stage.hpp"
 #include "dataplane/path.hpp"
 #include "dataplane/pkt/ip.hpp"
@@ -74,6 +76,7 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
     crypto::EspOp ops[kMaxBurst];
     uint16_t sa_of[kMaxBurst];
     rte_mbuf *ms[kMaxBurst];
+    uint8_t macs[kMaxBurst][12];  // each frame's Ethernet addresses, kept for the punt path
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++) {
         rte_mbuf *m = in[i].m;
@@ -98,6 +101,7 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
         op.buf.len = rte_pktmbuf_data_len(m) - kEtherHdrLen;
         op.buf.headroom = rte_pktmbuf_headroom(m) + kEtherHdrLen;
         op.buf.tailroom = rte_pktmbuf_tailroom(m);
+        std::memcpy(macs[k], rte_pktmbuf_mtod(m, const uint8_t *), 12);
         sa_of[k] = si;
         ms[k++] = m;
     }
@@ -111,12 +115,14 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
             drop(ctx, m, esp_drop_reason(op.result));
             continue;
         }
-        // The IP packet now starts at op.buf.data: put an Ethernet header (only its
-        // EtherType is read again) in front of it, inside the same buffer.
+        // The IP packet now starts at op.buf.data: put the frame's Ethernet header
+        // in front of it, inside the same buffer (the control core learns the
+        // LAC's MAC from punted frames).
         uint8_t *eth = op.buf.data - kEtherHdrLen;
         m->data_off = uint16_t(eth - static_cast<uint8_t *>(m->buf_addr));
         m->data_len = uint16_t(op.buf.len + kEtherHdrLen);
         m->pkt_len = m->data_len;
+        std::memcpy(eth, macs[j], 12);
         store_be16(eth + 12, kEtherTypeIpv4);
         ctx->c.esp_decrypted++;
         out_sa[nout] = sa_of[j];

@@ -8,12 +8,29 @@
 
 namespace lns::dp {
 
+namespace {
+
+// A control-core frame (SCCRP, ZLB, HELLO, CDN... to a protected LAC): same
+// Ethernet destination as the frame had, out of its port.
+void send_control_frame(WorkerCtx *ctx, rte_mbuf *m, uint16_t port, uint64_t dst_word) {
+    write_ether_fast(rte_pktmbuf_mtod(m, uint8_t *), dst_word, ctx->ports[port].eth_tail4);
+    tx_enqueue(ctx, port, m);
+}
+
+}  // namespace
+
 void flush_esp_out(WorkerCtx *ctx) {
     const unsigned n = ctx->n_esp_out;
     ctx->n_esp_out = 0;
     crypto::EspOp ops[kMaxBurst];
+    uint64_t dst_word[kMaxBurst];  // control frames: their Ethernet destination
     for (unsigned i = 0; i < n; i++) {
         rte_mbuf *m = ctx->esp_out[i].m;
+        if (ctx->esp_out[i].session == kInvalidIndex) {
+            dst_word[i] = 0;
+            std::memcpy(&dst_word[i], rte_pktmbuf_mtod(m, const uint8_t *), 6);  // little-endian: bytes 0..5
+            dst_word[i] |= kNeighborValid;
+        }
         crypto::EspOp &op = ops[i];
         op.sa = &ctx->sas[ctx->esp_out[i].sa].sa;
         op.buf.data = rte_pktmbuf_mtod(m, uint8_t *) + kEtherHdrLen;
@@ -35,14 +52,18 @@ void flush_esp_out(WorkerCtx *ctx) {
         m->data_len = uint16_t(op.buf.len + kEtherHdrLen);
         m->pkt_len = m->data_len;
         ctx->c.esp_encrypted++;
+        if (p.session == kInvalidIndex) {
+            send_control_frame(ctx, m, p.port, dst_word[i]);
+            continue;
+        }
         const DpSa &sa = ctx->sas[p.sa];
         DpSession s = ctx->sessions[p.session];  // a copy: the next hop may differ
         if (sa.tunnel) s.lac_nh = sa.peer_nh;
         const uint64_t w = ctx->neighbors[s.lac_nh].word.load(std::memory_order_acquire);
         if (op.buf.len > ctx->ports[s.access_port].mtu)
-            fragment_to_lac(ctx, m, s, w, p.in_port);
+            fragment_to_lac(ctx, m, s, w, p.port);
         else
-            send_to_lac(ctx, m, s, w, p.in_port);
+            send_to_lac(ctx, m, s, w, p.port);
     }
 }
 

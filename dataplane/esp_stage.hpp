@@ -47,11 +47,11 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
 void flush_esp_out(WorkerCtx *ctx);
 
 // Queues an encapsulated frame (data at Ethernet, outer IPv4 complete) of a
-// session bound to SA `sa` for flush_esp_out.  Consumes m.
-inline void queue_esp_out(WorkerCtx *ctx, rte_mbuf *m, uint32_t session, uint16_t sa,
-                          uint16_t in_port) {
+// session bound to SA `sa` (port: where it arrived), or a control-core frame
+// (session kInvalidIndex, port: where it leaves), for flush_esp_out.  Consumes m.
+inline void queue_esp_out(WorkerCtx *ctx, rte_mbuf *m, uint32_t session, uint16_t sa, uint16_t port) {
     if (ctx->n_esp_out == kMaxBurst) flush_esp_out(ctx);
-    ctx->esp_out[ctx->n_esp_out++] = EspOutPending{m, session, sa, in_port};
+    ctx->esp_out[ctx->n_esp_out++] = EspOutPending{m, session, sa, port};
 }
 
 }  // namespace lns::dp

@@ -92,7 +92,9 @@ Verdict classify_udp(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *data, si
                 up->ppp_end = uint16_t(udp_off + kUdpHdrLen + h.total_len);
                 return Verdict::lookup;
             case L2tpStatus::control:
-                punt(ctx, m, Punt::l2tp_control, pi, pi, kInvalidIndex);
+                // aux: the inbound SA it was decrypted with (kNoSa: clear), for
+                // the control core's replies and the calls of this tunnel.
+                punt(ctx, m, Punt::l2tp_control, pi, pi, kInvalidIndex, up->sa);
                 return Verdict::done;
             case L2tpStatus::truncated: drop(ctx, m, Drop::l2tp_truncated); break;
             case L2tpStatus::bad_version: drop(ctx, m, Drop::l2tp_bad_version); break;
@@ -117,9 +119,10 @@ Verdict classify_udp(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *data, si
     return Verdict::done;
 }
 
-// Ethernet and outer IPv4 of a frame on an access port (or of what esp_in
-// decrypted from one: then `esp` is null).
-Verdict classify_access(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, UpPkt *up, EspIn *esp) {
+// Ethernet and outer IPv4 of a frame on an access port, or of what esp_in
+// decrypted from one with SA `sa` (then `esp` is null; else sa is kNoSa).
+Verdict classify_access(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, UpPkt *up, EspIn *esp,
+                        uint16_t sa) {
     const PortRuntime &port = ctx->ports[pi];
     bool csum_checked = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
     for (int pass = 0; pass < 2; pass++) {  // second pass: a reassembled packet
@@ -155,7 +158,7 @@ Verdict classify_access(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, UpPkt *up, Esp
             continue;
         }
         up->src_be = src_be;
-        up->sa = kNoSa;
+        up->sa = sa;
         const size_t ip_end = kEtherHdrLen + info.total_len;
         switch (info.proto) {
             case kIpProtoUdp:
@@ -451,7 +454,7 @@ void upstream(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n, bool cou
                 drop(ctx, m, Drop::multi_segment);
                 continue;
             }
-            v = classify_access(ctx, pi, m, &up[k], &esp[ne]);
+            v = classify_access(ctx, pi, m, &up[k], &esp[ne], kNoSa);
         }
         if (v == Verdict::lookup) {
             // Start fetching the key's front bucket now: it has the rest of the
@@ -473,8 +476,7 @@ void upstream(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n, bool cou
         uint16_t dec_sa[kMaxBurst];
         const unsigned nd = decrypt_esp_burst(ctx, pi, esp, ne, dec, dec_sa);
         for (unsigned i = 0; i < nd; i++) {
-            if (classify_access(ctx, pi, dec[i], &up[k], nullptr) != Verdict::lookup) continue;
-            up[k].sa = dec_sa[i];
+            if (classify_access(ctx, pi, dec[i], &up[k], nullptr, dec_sa[i]) != Verdict::lookup) continue;
             front_bucket[k] = front.bucket(up[k].key);
             k++;
         }

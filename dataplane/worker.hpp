@@ -73,6 +73,8 @@ enum class InboxKind : uint8_t {
     session_ip,  // IP packet (data at the IP header) to encapsulate for session `index`
     esp_in,      // ESP frame (data at Ethernet) from access port in_port, for an SA this
                  // worker owns: handed over by the worker that received it
+    esp_frame,   // complete Ethernet/IPv4 frame from the control core: protect it with
+                 // outbound SA `index` (owned by this worker), send on out_port
 };
 
 struct MbufMeta {
@@ -99,12 +101,14 @@ struct TxBuffer {
 };
 
 // A protected session's packet, encapsulated and waiting for the burst's ESP
-// encryption (esp_downstream.cpp).  m: data at the Ethernet header.
+// encryption (esp_encrypt.cpp).  m: data at the Ethernet header.  session
+// kInvalidIndex: a control-core frame whose Ethernet destination is kept and
+// which leaves by port `port`; else `port` is the port it arrived on.
 struct EspOutPending {
     rte_mbuf *m;
     uint32_t session;
     uint16_t sa;
-    uint16_t in_port;
+    uint16_t port;
 };
 
 struct alignas(64) WorkerCtx {

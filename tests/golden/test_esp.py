@@ -14,6 +14,8 @@ inbound SA and its reply_sa from the YAML.
     into the L2TP data message lnsd would send in clear; tshark, given the SAs,
     decrypts the non-UDP ones too and reports their ICVs correct.
   Per-SA counters in --stats-json: packets per SA, no drops.
+Run "signalled": an SCCRQ under ESP (transport, NAT-T) is answered by an SCCRP
+protected with the inbound SA's reply_sa, nothing in clear.
 Run "drops": replayed, tampered, badly padded, truncated and unknown-SPI ESP, a
 hard-expired SA, a peer other than the SA's, an SA whose peer is not the
 session's, cleartext L2TP to a protected session, NAT keepalives and malformed
@@ -347,6 +349,52 @@ def run_drops(checks, binary, wd):
     checks.eq("drops.natt_sa_wrong_sa", rows.get("natt-in", {}).get("drops", {}).get("wrong_sa"), 1)
 
 
+# --------------------------------------------------------------------------- signalled
+def avp(attr, value, mandatory=True):
+    return struct.pack("!HHH", (0x8000 if mandatory else 0) | (6 + len(value)), 0, attr) + value
+
+
+def sccrq(lac_tunnel):
+    """An SCCRQ (RFC 2661 §6.1) with the required AVPs."""
+    body = (avp(0, struct.pack("!H", 1)) + avp(2, struct.pack("!BB", 1, 0)) +
+            avp(3, struct.pack("!I", 3)) + avp(7, b"lac-esp") + avp(9, struct.pack("!H", lac_tunnel)))
+    return struct.pack("!HHHHHH", 0xC802, 12 + len(body), 0, 0, 0, 0) + body
+
+
+def run_signalled(checks, binary, wd):
+    """An SCCRQ under ESP: the punt carries the SA, and the SCCRP leaves under the
+    SA's reply_sa, to the peer, never in clear."""
+    c = Combo(0, SUITES[1], "transport", True)   # GCM-256, transport over UDP 4500
+    cfg = config(wd, "espsig", [c])
+    cfg["sessions"] = []                          # signalled only
+    clear = IP(raw(IP(src=c.lac, dst=topo.ACCESS_IP) / UDP(sport=1701, dport=1701) / Raw(sccrq(4242))))
+    e = c.scapy_sa(True).encrypt(clear, seq_num=1)
+    e[UDP].len = None
+    e[UDP].chksum = 0
+    res = lnsd.run_pcap(binary, wd, cfg, [bytes(Ether(src=c.peer_mac, dst=topo.PCAP_MAC_ACCESS) / e)], [])
+    if not lnsd.check_run(checks, "signalled", res):
+        return
+    checks.eq("signalled.punted", res.punts().get("l2tp_control"), 1)
+    replies, clear_out = [], []
+    for f in res.up_out:
+        try:
+            seq, dec = decrypt_down(c, f)
+            replies.append((seq, dec))
+        except ValueError as ex:
+            clear_out.append(str(ex))
+    checks.eq("signalled.nothing_in_clear", clear_out, [])
+    ok = False
+    for seq, dec in replies:
+        msg = bytes(dec[UDP].payload)
+        # control header with L and S: tunnel id at 4; first AVP Message Type = 2 (SCCRP)
+        if len(msg) >= 20 and msg[0] & 0x80 and struct.unpack_from("!H", msg, 4)[0] == 4242 \
+                and struct.unpack_from("!HHHH", msg, 12)[2:] == (0, 2):
+            ok = True
+    checks.check("signalled.sccrp_under_reply_sa", ok, f"{len(replies)} ESP frames, none an SCCRP to tunnel 4242")
+    checks.eq("signalled.control", {k: res.control().get(k) for k in ("l2tp_esp_replies", "l2tp_esp_no_reply_sa")},
+              {"l2tp_esp_replies": len(replies), "l2tp_esp_no_reply_sa": 0})
+
+
 def main():
     args = harness.parse_args(__doc__)
     checks = harness.Checks("esp")
@@ -355,6 +403,7 @@ def main():
     with lnsd.WorkDir("esp", args.keep) as wd:
         checks.guard("interop", run_interop, checks, binary, wd.sub("interop"))
         checks.guard("drops", run_drops, checks, binary, wd.sub("drops"))
+        checks.guard("signalled", run_signalled, checks, binary, wd.sub("signalled"))
     return checks.finish()
 
 
