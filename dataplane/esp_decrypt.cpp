@@ -123,7 +123,9 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
         m->data_len = uint16_t(op.buf.len + kEtherHdrLen);
         m->pkt_len = m->data_len;
         std::memcpy(eth, macs[j], 12);
-        store_be16(eth + 12, kEtherTypeIpv4);
+        // Tunnel mode may carry IPv6 (next header 41): classified as such (LAC
+        // links are IPv4: dropped as ipv6_on_access).
+        store_be16(eth + 12, (op.buf.data[0] >> 4) == 6 ? kEtherTypeIpv6 : kEtherTypeIpv4);
         ctx->c.esp_decrypted++;
         out_sa[nout] = sa_of[j];
         out[nout++] = m;

@@ -92,7 +92,7 @@ protected:
         core_ring = rte_ring_lookup(("ETH_RXTX0_" + dev_c).c_str());
         ASSERT_NE(access_ring, nullptr);
         ASSERT_NE(core_ring, nullptr);
-        std::string yaml = kYaml;
+        std::string yaml = config_text();
         yaml.replace(yaml.find("net_ring_esp_a"), 14, dev_a);
         yaml.replace(yaml.find("net_ring_esp_c"), 14, dev_c);
         cfg::LoadResult lr = cfg::load_config_string(yaml, "rekey.yaml");
@@ -104,8 +104,10 @@ protected:
         cc = std::make_unique<ControlCore>(*rt);
         ASSERT_TRUE(cc->init(&err)) << err;
         w = rt->workers[0];
-        rte_rcu_qsbr_thread_register(rt->qsv, 0);
-        rte_rcu_qsbr_thread_online(rt->qsv, 0);
+        for (unsigned i = 0; i < rt->workers.size(); i++) {
+            rte_rcu_qsbr_thread_register(rt->qsv, i);
+            rte_rcu_qsbr_thread_online(rt->qsv, i);
+        }
         // The LAC's SAs: it sends with in1's keys and reads with out1's.
         ASSERT_EQ(lac_out1.init(sa_cfg(crypto::SaDirection::outbound, 0x1001, 0x10, 0xb1), imb.get()),
                   crypto::SaError::ok);
@@ -117,10 +119,14 @@ protected:
                   crypto::SaError::ok);
     }
 
+    virtual std::string config_text() const { return kYaml; }
+
     void TearDown() override {
         if (rt) {
-            rte_rcu_qsbr_thread_offline(rt->qsv, 0);
-            rte_rcu_qsbr_thread_unregister(rt->qsv, 0);
+            for (unsigned i = 0; i < rt->workers.size(); i++) {
+                rte_rcu_qsbr_thread_offline(rt->qsv, i);
+                rte_rcu_qsbr_thread_unregister(rt->qsv, i);
+            }
         }
         cc.reset();
         if (rt) {
@@ -201,17 +207,19 @@ protected:
         return frame(Bytes(b.data, b.data + b.len), rt->ports[0].mac);
     }
 
-    void send_up(std::vector<rte_mbuf *> pkts) {
-        dp::process_upstream_burst(w, 0, pkts.data(), uint16_t(pkts.size()));
-        dp::tx_flush_all(w);
-        rte_rcu_qsbr_quiescent(rt->qsv, 0);
+    void send_up(std::vector<rte_mbuf *> pkts, dp::WorkerCtx *on = nullptr) {
+        on = on ? on : w;
+        dp::process_upstream_burst(on, 0, pkts.data(), uint16_t(pkts.size()));
+        dp::tx_flush_all(on);
+        rte_rcu_qsbr_quiescent(rt->qsv, on->index);
     }
-    void send_down(uint32_t first, uint32_t count) {
+    void send_down(uint32_t first, uint32_t count, dp::WorkerCtx *on = nullptr) {
+        on = on ? on : w;
         std::vector<rte_mbuf *> pkts;
         for (uint32_t n = first; n < first + count; n++) pkts.push_back(frame(inner(kRemote, kSub, n), rt->ports[1].mac));
-        dp::process_downstream_burst(w, 1, pkts.data(), uint16_t(pkts.size()));
-        dp::tx_flush_all(w);
-        rte_rcu_qsbr_quiescent(rt->qsv, 0);
+        dp::process_downstream_burst(on, 1, pkts.data(), uint16_t(pkts.size()));
+        dp::tx_flush_all(on);
+        rte_rcu_qsbr_quiescent(rt->qsv, on->index);
     }
 
     // Packet numbers the core port sent (upstream arrivals).
@@ -333,6 +341,52 @@ TEST_F(IpsecRekey, DeleteRefusesAnOutboundSaInUse) {
     dup.sa.spi = 0x1003;
     EXPECT_EQ(cc->sa_add(dup, &err), dp::kNoSa);
     EXPECT_NE(err.find("not an access port"), std::string::npos) << err;
+}
+
+// Two workers: worker 0 polls the access port, worker 1 the core port.  The SAs
+// (and so the protected session) belong to worker 0; what worker 1 receives
+// for them is handed to worker 0's inbox and processed there.
+class IpsecTwoWorkers : public IpsecRekey {
+protected:
+    std::string config_text() const override {
+        std::string y = kYaml;
+        const std::string one = "workers: [{lcore: 1, rx: [{port: access0, queue: 0}, {port: core0, queue: 0}]}]";
+        y.replace(y.find(one), one.size(),
+                  "workers: [{lcore: 1, rx: [{port: access0, queue: 0}]}, {lcore: 2, rx: [{port: core0, queue: 0}]}]");
+        return y;
+    }
+};
+
+TEST_F(IpsecTwoWorkers, HandOffToTheSaOwner) {
+    ASSERT_EQ(rt->workers.size(), 2u);
+    dp::WorkerCtx *w0 = rt->workers[0], *w1 = rt->workers[1];
+    ASSERT_EQ(rt->sas->sa(rt->sas->find("in1")).owner_worker, 0);
+    ASSERT_EQ(rt->tables->sessions()[0].owner_worker, 0);
+    // ESP that worker 1 received (RSS may spread a LAC's flows): handed over.
+    std::vector<rte_mbuf *> b;
+    for (uint32_t n = 1; n <= 4; n++) b.push_back(up_esp(lac_out1, n));
+    send_up(b, w1);
+    EXPECT_EQ(w1->c.handoffs, 4u);
+    EXPECT_EQ(w1->c.esp_decrypted, 0u);
+    EXPECT_TRUE(core_numbers().empty());
+    EXPECT_EQ(dp::drain_inbox(w0), 4u);
+    dp::tx_flush_all(w0);
+    EXPECT_EQ(core_numbers(), range(1, 4));
+    EXPECT_EQ(w0->c.esp_decrypted, 4u);
+    // Downstream on worker 1 for the protected session: encrypted by worker 0.
+    send_down(1, 3, w1);
+    EXPECT_EQ(w1->c.handoffs, 7u);
+    EXPECT_EQ(w1->c.esp_encrypted, 0u);
+    EXPECT_EQ(dp::drain_inbox(w0), 3u);
+    dp::tx_flush_all(w0);
+    auto down = access_numbers();
+    ASSERT_EQ(down.size(), 3u);
+    for (uint32_t i = 0; i < 3; i++) EXPECT_EQ(down[i], std::make_pair(0x2001u, i + 1));
+    EXPECT_EQ(rt->sas->sa(rt->sas->find("out1")).sa.last_seq(), 3u);
+    uint64_t total = 0;
+    for (const dp::WorkerCtx *x : {w0, w1})
+        for (uint64_t d : x->c.drops) total += d;
+    EXPECT_EQ(total, 0u);
 }
 
 }  // namespace
