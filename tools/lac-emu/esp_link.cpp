@@ -27,7 +27,8 @@ crypto::SaConfig sa_config(uint32_t spi, const std::vector<uint8_t> &key, bool i
 }
 
 // IPv4 header (no options) + UDP header at p; UDP checksum 0 (RFC 3948 §3.1.2).
-void write_ip_udp(uint8_t *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, size_t payload) {
+void write_ip_udp(uint8_t *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+                  size_t payload) {
     std::memset(p, 0, 28);
     p[0] = 0x45;
     crypto::put16(p + 2, uint16_t(28 + payload));
@@ -80,19 +81,27 @@ std::span<const Datagram> EspLink::poll(uint64_t timeout_ns) {
     size_t n = 0;
     for (const Datagram &d : got) {
         switch (crypto::classify_natt(d.bytes.data(), d.bytes.size())) {
-            case crypto::NattPayload::keepalive: ec_.keepalives++; continue;
-            case crypto::NattPayload::ike: ec_.ike++; continue;
-            case crypto::NattPayload::malformed: ec_.decrypt_failed++; continue;
-            case crypto::NattPayload::esp: break;
+            case crypto::NattPayload::keepalive:
+                ec_.keepalives++;
+                continue;
+            case crypto::NattPayload::ike:
+                ec_.ike++;
+                continue;
+            case crypto::NattPayload::malformed:
+                ec_.decrypt_failed++;
+                continue;
+            case crypto::NattPayload::esp:
+                break;
         }
         if (n == rx_out_.size() || d.bytes.size() + 28 > kMax) continue;
         uint8_t *ip = rx_bufs_[n].data() + kRoom;
-        write_ip_udp(ip, d.from.peer_ip, local_ip(), d.from.peer_port, crypto::kNattPort, d.bytes.size());
+        write_ip_udp(ip, d.from.peer_ip, local_ip(), d.from.peer_port, crypto::kNattPort,
+                     d.bytes.size());
         std::memcpy(ip + 28, d.bytes.data(), d.bytes.size());
         crypto::EspBuf b{ip, uint32_t(28 + d.bytes.size()), uint32_t(kRoom), uint32_t(kRoom)};
         uint8_t nh = 0;
-        if (crypto::esp_decrypt(engine_, in_, b, &nh) != crypto::EspResult::ok || nh != crypto::kIpProtoUdp ||
-            b.len < 28) {
+        if (crypto::esp_decrypt(engine_, in_, b, &nh) != crypto::EspResult::ok ||
+            nh != crypto::kIpProtoUdp || b.len < 28) {
             ec_.decrypt_failed++;
             continue;
         }

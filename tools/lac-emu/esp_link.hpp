@@ -65,8 +65,8 @@ class EspLink final : public Link {
     crypto::SystemIvSource iv_;
     crypto::EspEngine engine_{imb_.get(), &iv_};
     crypto::Sa out_, in_;
-    std::vector<uint8_t> tx_;                     // one packet being built
-    std::vector<std::vector<uint8_t>> rx_bufs_;   // one per datagram of a batch
+    std::vector<uint8_t> tx_;                    // one packet being built
+    std::vector<std::vector<uint8_t>> rx_bufs_;  // one per datagram of a batch
     std::vector<Datagram> rx_out_;
 };
 

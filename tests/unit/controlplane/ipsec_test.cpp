@@ -31,9 +31,9 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-constexpr uint32_t kLns = 0xcb007101;  // 203.0.113.1
-constexpr uint32_t kLac = 0xcb007102;  // 203.0.113.2
-constexpr uint32_t kSub = 0x64400001;  // 100.64.0.1
+constexpr uint32_t kLns = 0xcb007101;     // 203.0.113.1
+constexpr uint32_t kLac = 0xcb007102;     // 203.0.113.2
+constexpr uint32_t kSub = 0x64400001;     // 100.64.0.1
 constexpr uint32_t kRemote = 0xc000020a;  // 192.0.2.10
 
 const char *kYaml = R"(control_lcore: 0
@@ -62,7 +62,8 @@ ipsec:
 )";
 
 // Keys of generation g (1: the YAML's).
-crypto::SaConfig sa_cfg(crypto::SaDirection dir, uint32_t spi, uint8_t key_base, uint8_t salt_base) {
+crypto::SaConfig sa_cfg(crypto::SaDirection dir, uint32_t spi, uint8_t key_base,
+                        uint8_t salt_base) {
     crypto::SaConfig c;
     c.spi = spi;
     c.direction = dir;
@@ -76,7 +77,7 @@ crypto::SaConfig sa_cfg(crypto::SaDirection dir, uint32_t spi, uint8_t key_base,
 }
 
 class IpsecRekey : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() { ASSERT_TRUE(test::ensure_eal()) << test::eal_error(); }
 
     void SetUp() override {
@@ -109,12 +110,14 @@ protected:
             rte_rcu_qsbr_thread_online(rt->qsv, i);
         }
         // The LAC's SAs: it sends with in1's keys and reads with out1's.
-        ASSERT_EQ(lac_out1.init(sa_cfg(crypto::SaDirection::outbound, 0x1001, 0x10, 0xb1), imb.get()),
-                  crypto::SaError::ok);
+        ASSERT_EQ(
+            lac_out1.init(sa_cfg(crypto::SaDirection::outbound, 0x1001, 0x10, 0xb1), imb.get()),
+            crypto::SaError::ok);
         ASSERT_EQ(lac_in1.init(sa_cfg(crypto::SaDirection::inbound, 0x2001, 0x00, 0xa1), imb.get()),
                   crypto::SaError::ok);
-        ASSERT_EQ(lac_out2.init(sa_cfg(crypto::SaDirection::outbound, 0x1002, 0x30, 0xc1), imb.get()),
-                  crypto::SaError::ok);
+        ASSERT_EQ(
+            lac_out2.init(sa_cfg(crypto::SaDirection::outbound, 0x1002, 0x30, 0xc1), imb.get()),
+            crypto::SaError::ok);
         ASSERT_EQ(lac_in2.init(sa_cfg(crypto::SaDirection::inbound, 0x2002, 0x40, 0xd1), imb.get()),
                   crypto::SaError::ok);
     }
@@ -216,7 +219,8 @@ protected:
     void send_down(uint32_t first, uint32_t count, dp::WorkerCtx *on = nullptr) {
         on = on ? on : w;
         std::vector<rte_mbuf *> pkts;
-        for (uint32_t n = first; n < first + count; n++) pkts.push_back(frame(inner(kRemote, kSub, n), rt->ports[1].mac));
+        for (uint32_t n = first; n < first + count; n++)
+            pkts.push_back(frame(inner(kRemote, kSub, n), rt->ports[1].mac));
         dp::process_downstream_burst(on, 1, pkts.data(), uint16_t(pkts.size()));
         dp::tx_flush_all(on);
         rte_rcu_qsbr_quiescent(rt->qsv, on->index);
@@ -347,12 +351,14 @@ TEST_F(IpsecRekey, DeleteRefusesAnOutboundSaInUse) {
 // (and so the protected session) belong to worker 0; what worker 1 receives
 // for them is handed to worker 0's inbox and processed there.
 class IpsecTwoWorkers : public IpsecRekey {
-protected:
+  protected:
     std::string config_text() const override {
         std::string y = kYaml;
-        const std::string one = "workers: [{lcore: 1, rx: [{port: access0, queue: 0}, {port: core0, queue: 0}]}]";
+        const std::string one =
+            "workers: [{lcore: 1, rx: [{port: access0, queue: 0}, {port: core0, queue: 0}]}]";
         y.replace(y.find(one), one.size(),
-                  "workers: [{lcore: 1, rx: [{port: access0, queue: 0}]}, {lcore: 2, rx: [{port: core0, queue: 0}]}]");
+                  "workers: [{lcore: 1, rx: [{port: access0, queue: 0}]}, {lcore: 2, rx: [{port: "
+                  "core0, queue: 0}]}]");
         return y;
     }
 };
