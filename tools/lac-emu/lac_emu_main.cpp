@@ -106,6 +106,8 @@
 
 #include "tools/lac-emu/dpdk_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
+#include "crypto/natt.hpp"
+#include "tools/lac-emu/esp_link.hpp"
 #include "tools/lac-emu/options.hpp"
 #include "tools/lac-emu/ppp_layer.hpp"
 #include "tools/lac-emu/udp_link.hpp"
@@ -134,8 +136,24 @@ int main(int argc, char **argv) {
         case ParseResult::ok:
             break;
     }
+    std::unique_ptr<Link> esp_carrier;  // with ESP: the UDP 4500 socket under the EspLink
     std::unique_ptr<Link> link;
-    if (o.link == LinkKind::dpdk) {
+    if (o.esp.enabled) {
+        UdpLinkConfig uc = o.udp;
+        uc.local_port = lns::crypto::kNattPort;
+        auto u = std::make_unique<UdpLink>(uc);
+        if (!u->error().empty()) {
+            std::fprintf(stderr, "lns-lac-emu: %s\n", u->error().c_str());
+            return 2;
+        }
+        auto e = std::make_unique<EspLink>(o.esp, *u);
+        if (!e->error().empty()) {
+            std::fprintf(stderr, "lns-lac-emu: %s\n", e->error().c_str());
+            return 2;
+        }
+        esp_carrier = std::move(u);
+        link = std::move(e);
+    } else if (o.link == LinkKind::dpdk) {
         auto d = std::make_unique<DpdkLink>(o.dpdk);
         if (!d->error().empty() || !d->resolve()) {
             std::fprintf(stderr, "lns-lac-emu: %s\n", d->error().c_str());

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -90,6 +91,12 @@ const char kUsage[] =
     "  --traffic-dest ADDR        destination of the traffic (needed with --traffic)\n"
     "  --traffic-proto udp|icmp   UDP to --traffic-port, or ICMP echo requests [udp]\n"
     "  --traffic-port PORT        UDP destination port [9]\n"
+    "L2TP/IPsec (RFC 3193; ESP transport mode over UDP 4500, RFC 3948, static SAs):\n"
+    "  --esp-spi OUT:IN           SPIs of our outbound and inbound SA (decimal or 0x hex);\n"
+    "                             the UDP socket is bound to port 4500, the L2TP port\n"
+    "                             (--local) is the inner UDP port\n"
+    "  --esp-key-out HEX          AES-GCM key and 4-byte salt (20 or 36 bytes) we send with\n"
+    "  --esp-key-in HEX           the same for what we receive\n"
     "Output:\n"
     "  --interval SECONDS         progress line (and --json rewrite) this often [0: off]\n"
     "  --json FILE                write the JSON report (see lac_emu_main.cpp)\n"
@@ -203,6 +210,9 @@ enum : int {
     kInterval,
     kJson,
     kSeed,
+    kEspSpi,
+    kEspKeyOut,
+    kEspKeyIn,
     kBusyPoll,
     kLink,
     kEal,
@@ -272,6 +282,9 @@ const option kLongopts[] = {
     {"interval", required_argument, nullptr, kInterval},
     {"json", required_argument, nullptr, kJson},
     {"seed", required_argument, nullptr, kSeed},
+    {"esp-spi", required_argument, nullptr, kEspSpi},
+    {"esp-key-out", required_argument, nullptr, kEspKeyOut},
+    {"esp-key-in", required_argument, nullptr, kEspKeyIn},
     {"quiet", no_argument, nullptr, 'q'},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
@@ -489,6 +502,32 @@ bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *err
             if (!parse_u64(arg, UINT64_MAX, v)) return bad("--seed");
             e.seed = v;
             return true;
+        case kEspSpi: {
+            const char *colon = std::strchr(arg, ':');
+            uint64_t in = 0;
+            if (!colon || !parse_u64(std::string(arg, colon).c_str(), UINT32_MAX, v) ||
+                !parse_u64(colon + 1, UINT32_MAX, in) || v < 256 || in < 256)
+                return bad("--esp-spi (OUT:IN, each 256..2^32-1)");
+            o.esp.enabled = true;
+            o.esp.spi_out = uint32_t(v);
+            o.esp.spi_in = uint32_t(in);
+            return true;
+        }
+        case kEspKeyOut:
+        case kEspKeyIn: {
+            std::vector<uint8_t> &key = ch == kEspKeyOut ? o.esp.key_out : o.esp.key_in;
+            key.clear();
+            const size_t n = std::strlen(arg);
+            for (size_t i = 0; i < n; i += 2) {
+                if (i + 1 == n || !std::isxdigit((unsigned char)arg[i]) || !std::isxdigit((unsigned char)arg[i + 1]))
+                    return bad(ch == kEspKeyOut ? "--esp-key-out (hex)" : "--esp-key-in (hex)");
+                const char byte[3] = {arg[i], arg[i + 1], 0};
+                key.push_back(uint8_t(std::strtoul(byte, nullptr, 16)));
+            }
+            if (key.size() != 20 && key.size() != 36)
+                return bad(ch == kEspKeyOut ? "--esp-key-out (20 or 36 bytes)" : "--esp-key-in (20 or 36 bytes)");
+            return true;
+        }
         case 'q':
             o.quiet = true;
             return true;
@@ -555,6 +594,13 @@ ParseResult parse_options(int argc, char **argv, Options &o, std::string *error)
     if (o.ppp.traffic.pps > 0 && o.ppp.traffic.dest == 0) {
         *error = "--traffic needs --traffic-dest ADDR";
         return ParseResult::error;
+    }
+    if (o.esp.enabled || !o.esp.key_out.empty() || !o.esp.key_in.empty()) {
+        if (!o.esp.enabled || o.esp.key_out.empty() || o.esp.key_in.empty() || o.link != LinkKind::udp) {
+            *error = "ESP needs --esp-spi, --esp-key-out and --esp-key-in, on --link udp";
+            return ParseResult::error;
+        }
+        o.esp.l2tp_port = o.udp.local_port;
     }
     o.ppp.user = e.call.user;
     o.ppp.password = e.call.password;

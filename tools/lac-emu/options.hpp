@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tools/lac-emu/dpdk_link.hpp"
+#include "tools/lac-emu/esp_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
 #include "tools/lac-emu/ppp_layer.hpp"
 #include "tools/lac-emu/udp_link.hpp"
@@ -23,6 +24,7 @@ struct Options {
     UdpLinkConfig udp;
     DpdkLinkConfig dpdk;    // local/peer addresses are copied from udp/emu after parsing
     PppLayerConfig ppp;     // --ppp and friends; user/password/seed copied from emu
+    EspLinkConfig esp;      // --esp-*: L2TP/IPsec, transport mode over UDP 4500
     std::string json_path;  // empty: no JSON
     bool quiet = false;     // no progress lines, no human summary
 };
