@@ -252,4 +252,30 @@ void ControlCore::send_esp_frame(uint16_t port, uint16_t sa, const uint8_t *fram
     to_inbox(rt_.sas->sa(sa).owner_worker, m);
 }
 
+// Lifetimes (RFC 4301 §4.4.2.1): once a second, SAs that crossed their soft
+// or hard limit since the last look are counted (sa_soft_expired,
+// sa_hard_expired); each SA's state is in the stats rows.  The owner worker
+// keeps writing the counters: relaxed reads.
+void ControlCore::poll_ipsec(uint64_t now) {
+    if (now < next_sa_scan_) return;
+    next_sa_scan_ = now + 1000000000ull;
+    for (size_t i = 0; i < sa_ctl_.size(); i++) {
+        SaControl &sc = sa_ctl_[i];
+        if (!sc.live || (sc.soft_noted && sc.hard_noted)) continue;
+        const crypto::Sa &sa = rt_.sas->sa(uint16_t(i)).sa;
+        const crypto::SaLifetime &l = sa.config().lifetime;
+        const uint64_t packets = dp::read_counter(sa.counters().packets);
+        const uint64_t bytes = dp::read_counter(sa.counters().bytes);
+        if (!sc.soft_noted && dp::read_counter(sa.counters().soft_expiries)) {
+            sc.soft_noted = true;
+            c_.sa_soft_expired++;
+        }
+        if (!sc.hard_noted &&
+            ((l.hard_packets && packets >= l.hard_packets) || (l.hard_bytes && bytes >= l.hard_bytes))) {
+            sc.hard_noted = true;
+            c_.sa_hard_expired++;
+        }
+    }
+}
+
 }  // namespace lns::cp

@@ -70,13 +70,13 @@ std::string format_text(const Snapshot &e, const Snapshot &s) {
     if (!e.sas.empty()) {
         appendf(o, "  ipsec: %zu SAs, decrypted %" PRIu64 " encrypted %" PRIu64 "\n", e.sas.size(),
                 e.esp_decrypted, e.esp_encrypted);
-        appendf(o, "    %-16s %-10s %-3s %-9s %12s %14s %8s %8s %8s %s\n", "sa", "spi", "dir", "mode",
+        appendf(o, "    %-24s %-10s %-3s %-10s %12s %14s %8s %8s %8s %s\n", "sa", "spi", "dir", "mode",
                 "packets", "bytes", "replay", "icv", "other", "lifetime");
         for (const SaRow &r : e.sas) {
             uint64_t other = 0;
             for (const auto &[k, v] : r.drops) other += v;
             other -= r.replay_drops + r.integrity_failures;
-            appendf(o, "    %-16.16s 0x%08x %-3s %-9s %12" PRIu64 " %14" PRIu64 " %8" PRIu64 " %8" PRIu64
+            appendf(o, "    %-24.24s 0x%08x %-3s %-10s %12" PRIu64 " %14" PRIu64 " %8" PRIu64 " %8" PRIu64
                        " %8" PRIu64 " %s\n",
                     r.name.c_str(), r.spi, r.inbound ? "in" : "out",
                     r.tunnel ? (r.natt ? "tunnel+udp" : "tunnel") : (r.natt ? "trans+udp" : "transport"),

@@ -347,6 +347,33 @@ TEST_F(IpsecRekey, DeleteRefusesAnOutboundSaInUse) {
     EXPECT_NE(err.find("not an access port"), std::string::npos) << err;
 }
 
+// Lifetimes: the hard limit stops the SA (sa_hard_expired drops), and the
+// control core counts SAs past their soft and hard limits.
+TEST_F(IpsecRekey, LifetimesCountedAndEnforced) {
+    SaRequest r;
+    r.name = "short";
+    r.sa = sa_cfg(crypto::SaDirection::inbound, 0x1005, 0x60, 0x70);
+    r.sa.lifetime.soft_packets = 1;
+    r.sa.lifetime.hard_packets = 2;
+    r.local = kLns;
+    r.peer = kLac;
+    r.reply_sa = "out1";
+    std::string err;
+    ASSERT_NE(cc->sa_add(r, &err), dp::kNoSa) << err;
+    crypto::Sa lac;
+    ASSERT_EQ(lac.init(sa_cfg(crypto::SaDirection::outbound, 0x1005, 0x60, 0x70), imb.get()), crypto::SaError::ok);
+    cc->poll(1);
+    EXPECT_EQ(cc->counters().sa_soft_expired, 0u);
+    send_up({up_esp(lac, 1), up_esp(lac, 2), up_esp(lac, 3)});
+    EXPECT_EQ(core_numbers(), range(1, 2));
+    EXPECT_EQ(drops(dp::Drop::sa_hard_expired), 1u);
+    cc->poll(2000000000ull);
+    EXPECT_EQ(cc->counters().sa_soft_expired, 1u);
+    EXPECT_EQ(cc->counters().sa_hard_expired, 1u);
+    cc->poll(4000000000ull);  // counted once
+    EXPECT_EQ(cc->counters().sa_hard_expired, 1u);
+}
+
 // Two workers: worker 0 polls the access port, worker 1 the core port.  The SAs
 // (and so the protected session) belong to worker 0; what worker 1 receives
 // for them is handed to worker 0's inbox and processed there.
