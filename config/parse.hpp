@@ -49,6 +49,9 @@ void parse_l2tp(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 void parse_ppp(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 void parse_aaa(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 
+// api (parse_api.cpp).
+void parse_api(const YAML::Node &node, Parsed &p, Diagnostics &diag);
+
 void validate_topology(Parsed &p, Diagnostics &diag);
 void validate_sessions(Parsed &p, Diagnostics &diag);
 

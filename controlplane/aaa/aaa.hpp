@@ -86,6 +86,11 @@ public:
     void on_timer(uint64_t now);
     uint64_t next_deadline();
 
+    // Configuration reload (the caller checked with cfg::diff_config that only
+    // hot keys differ): the new user list, pools appended, default pools and
+    // timeouts for subscribers authenticated from now on.
+    void reconfigure(const cfg::AaaConfig &cfg);
+
     AddressPools &pools() { return pools_; }
     LocalUsers &users() { return users_; }
     const RadiusClient *radius() const { return radius_.get(); }

@@ -33,6 +33,19 @@ AddressPools::AddressPools(const cfg::AaaConfig &aaa)
         v6_.emplace_back(p.name, Ipv6Prefix{p.prefix.addr, p.prefix.len}, p.delegated_len);
 }
 
+void AddressPools::add_pools(const cfg::AaaConfig &aaa) {
+    default4_ = aaa.default_ipv4_pool;
+    default6_ = aaa.default_ipv6_pool;
+    for (size_t i = v4_.size(); i < aaa.ipv4_pools.size(); i++) {
+        const auto &p = aaa.ipv4_pools[i];
+        v4_.emplace_back(p.name, p.first, p.last);
+    }
+    for (size_t i = v6_.size(); i < aaa.ipv6_pools.size(); i++) {
+        const auto &p = aaa.ipv6_pools[i];
+        v6_.emplace_back(p.name, Ipv6Prefix{p.prefix.addr, p.prefix.len}, p.delegated_len);
+    }
+}
+
 int AddressPools::find4(std::string_view name) const {
     if (name.empty()) name = default4_;
     for (size_t i = 0; i < v4_.size(); i++)

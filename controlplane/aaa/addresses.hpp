@@ -60,6 +60,10 @@ public:
     // optional for the subscriber: without a pool and without a fixed prefix the
     // lease simply has none (not an error) unless a named pool was asked for.
     AssignError assign(const AddressRequest &req, Lease *out);
+    // Configuration reload: appends the pools of `aaa` beyond the ones held
+    // (the caller has checked those are unchanged: leases keep pool indices)
+    // and takes its default pool names.
+    void add_pools(const cfg::AaaConfig &aaa);
     void release(Lease &lease);
 
     const std::vector<Ipv4Pool> &ipv4_pools() const { return v4_; }
