@@ -314,7 +314,7 @@ void ApiServer::install_routes() {
         auto id = number<uint16_t>(req.matches[1]);
         bool ok = false;
         if (id && !on_core(res, [&] { ok = cc_.clear_tunnel(*id); })) return;
-        if (!ok) return send(res, 404, {{"error", "no such tunnel"}});
+        if (!ok) return send(res, 404, {{"error", "no such tunnel (or already closing)"}});
         send(res, 202, {{"id", *id}, {"status", "clearing"}});
     });
 
