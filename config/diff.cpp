@@ -1,7 +1,6 @@
 // diff_config: which keys differ, hot or restart (see diff.hpp).
 #include "config/diff.hpp"
 
-#include <algorithm>
 
 namespace lns::cfg {
 
@@ -41,17 +40,29 @@ void diff_peers(Differ &d, const std::vector<L2tpPeer> &a, const std::vector<L2t
         if (!find(b, p.name)) d.hot_msg("l2tp.peers[" + p.name + "] (removed)");
 }
 
+// Pools by name (order does not matter: pools do not overlap).
 template <class Pool>
-void diff_pools(Differ &d, const char *key, const std::vector<Pool> &a, const std::vector<Pool> &b) {
-    const size_t common = std::min(a.size(), b.size());
-    for (size_t i = 0; i < common; i++)
-        if (!(a[i] == b[i]))
-            d.restart_msg(std::string(key) + "[" + std::to_string(i) + "] (" + a[i].name +
-                          " changed: only appending pools is live)");
-    for (size_t i = common; i < a.size(); i++)
-        d.restart_msg(std::string(key) + "[" + std::to_string(i) + "] (" + a[i].name + " removed)");
-    for (size_t i = common; i < b.size(); i++)
-        d.hot_msg(std::string(key) + "[" + std::to_string(i) + "] (" + b[i].name + " added)");
+void diff_pools(Differ &d, const char *key, const std::vector<Pool> &a, const std::vector<Pool> &b,
+                std::vector<std::string> &drain) {
+    auto find = [](const std::vector<Pool> &v, const std::string &name) -> const Pool * {
+        for (const auto &p : v)
+            if (p.name == name) return &p;
+        return nullptr;
+    };
+    for (const auto &p : b) {
+        const Pool *o = find(a, p.name);
+        if (!o) {
+            d.hot_msg(std::string(key) + "[" + p.name + "] (added)");
+        } else if (!(*o == p)) {
+            d.hot_msg(std::string(key) + "[" + p.name + "] (changed)");
+            drain.push_back(p.name);
+        }
+    }
+    for (const auto &p : a) {
+        if (find(b, p.name)) continue;
+        d.hot_msg(std::string(key) + "[" + p.name + "] (removed)");
+        drain.push_back(p.name);
+    }
 }
 
 void diff_l2tp(Differ &d, const L2tpConfig &a, const L2tpConfig &b) {
@@ -67,13 +78,13 @@ void diff_l2tp(Differ &d, const L2tpConfig &a, const L2tpConfig &b) {
     diff_peers(d, a.peers, b.peers);
 }
 
-void diff_aaa(Differ &d, const AaaConfig &a, const AaaConfig &b) {
+void diff_aaa(Differ &d, ConfigDiff &out, const AaaConfig &a, const AaaConfig &b) {
     d.restart("aaa.backend", a.backend, b.backend);
     d.restart("aaa.radius", a.radius, b.radius);
     d.hot("aaa.users_file", a.users_file, b.users_file);
     if (!(a.users == b.users)) d.hot_msg("aaa.users (users file contents)");
-    diff_pools(d, "aaa.ipv4_pools", a.ipv4_pools, b.ipv4_pools);
-    diff_pools(d, "aaa.ipv6_pools", a.ipv6_pools, b.ipv6_pools);
+    diff_pools(d, "aaa.ipv4_pools", a.ipv4_pools, b.ipv4_pools, out.drain4);
+    diff_pools(d, "aaa.ipv6_pools", a.ipv6_pools, b.ipv6_pools, out.drain6);
     d.hot("aaa.default_ipv4_pool", a.default_ipv4_pool, b.default_ipv4_pool);
     d.hot("aaa.default_ipv6_pool", a.default_ipv6_pool, b.default_ipv6_pool);
     d.hot("aaa.session_timeout_s", a.session_timeout_s, b.session_timeout_s);
@@ -103,7 +114,7 @@ ConfigDiff diff_config(const Config &a, const Config &b) {
     d.restart("api", a.api, b.api);
     d.hot("stats_interval_s", a.stats_interval_s, b.stats_interval_s);
     diff_l2tp(d, a.l2tp, b.l2tp);
-    diff_aaa(d, a.aaa, b.aaa);
+    diff_aaa(d, out, a.aaa, b.aaa);
     return out;
 }
 

@@ -14,6 +14,11 @@ void ControlCore::apply_config(const cfg::Config &next) {
     running_ = next;
 }
 
+uint64_t ControlCore::pool_in_use(bool ipv6, const std::string &name) const {
+    if (!aaa_) return 0;
+    return ipv6 ? aaa_->pools().in_use6(name) : aaa_->pools().in_use4(name);
+}
+
 bool ControlCore::disconnect_session(uint32_t index) {
     if (subs_ && subs_->disconnect(index, now_)) return true;
     if (!l2tp_) return false;

@@ -118,6 +118,8 @@ public:
     // limits and timers, local users, pools appended, AAA defaults.  Sessions
     // keep running; what changed applies to tunnels and calls set up later.
     void apply_config(const cfg::Config &next);
+    // Addresses (IPv4) or prefixes (IPv6) held from the pool named `name`.
+    uint64_t pool_in_use(bool ipv6, const std::string &name) const;
     // Ends a subscriber like a RADIUS Disconnect (LCP Terminate, accounting
     // Stop, CDN); a call without a subscriber gets a CDN.  False if unknown.
     bool disconnect_session(uint32_t index);

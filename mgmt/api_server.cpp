@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "mgmt/apply.hpp"
+#include "mgmt/request.hpp"
 #include "mgmt/views.hpp"
 
 namespace lns::mgmt {
@@ -28,31 +29,11 @@ void send(httplib::Response &res, int status, const json &body) {
 
 void send(httplib::Response &res, const Outcome &o) { send(res, o.status, o.body); }
 
-template <class T>
-std::optional<T> number(const std::string &s) {
-    T v{};
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-    return v;
-}
-
 std::array<unsigned char, 32> sha256(const std::string &s) {
     std::array<unsigned char, 32> d{};
     unsigned len = 0;
     EVP_Digest(s.data(), s.size(), d.data(), &len, EVP_sha256(), nullptr);
     return d;
-}
-
-// The If-Match header as a version number: 7, "7" or W/"7".
-std::optional<uint64_t> if_match_version(const std::string &h, bool *bad) {
-    std::string_view v = h;
-    if (v.starts_with("W/")) v.remove_prefix(2);
-    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    *bad = ec != std::errc() || end != v.data() + v.size() || v.empty();
-    if (*bad) return std::nullopt;
-    return n;
 }
 
 // "\"7\"" (GCC 12 warns falsely about "\"" + std::string at -O3).
@@ -162,9 +143,8 @@ void ApiServer::config_put(const httplib::Request &req, httplib::Response &res, 
     }
     std::optional<uint64_t> if_match;
     if (req.has_header("If-Match")) {
-        bool bad = false;
-        if_match = if_match_version(req.get_header_value("If-Match"), &bad);
-        if (bad) return send(res, 400, {{"error", "If-Match must be a configuration version number"}});
+        if_match = parse_if_match(req.get_header_value("If-Match"));
+        if (!if_match) return send(res, 400, {{"error", "If-Match must be a configuration version number"}});
     }
     const Candidate c = store_.parse(req.body, "request");
     if (!c.config) {
@@ -269,8 +249,9 @@ void ApiServer::install_routes() {
         f.user = req.get_param_value("user");
         for (const char *k : {"tunnel", "limit", "offset"}) {
             if (!req.has_param(k)) continue;
-            auto v = number<uint32_t>(req.get_param_value(k));
-            if (!v || (std::string(k) == "tunnel" && *v > 65535) || (std::string(k) == "limit" && *v > 10000))
+            const std::string_view key = k;
+            auto v = parse_uint(req.get_param_value(k), key == "tunnel" ? 65535 : key == "limit" ? 10000 : UINT32_MAX);
+            if (!v)
                 return send(res, 400, {{"error", std::string("query parameter '") + k + "' must be a number" +
                                                      (std::string(k) == "limit" ? " (0..10000)" : "")}});
             if (std::string(k) == "tunnel") f.tunnel = uint16_t(*v);
@@ -283,17 +264,17 @@ void ApiServer::install_routes() {
         if (on_core(res, [&] { out = session_list(rt_, cc_, f); })) send(res, 200, out);
     });
     s.Get(R"(/api/v1/sessions/(\d+))", [this](const httplib::Request &req, httplib::Response &res) {
-        auto id = number<uint32_t>(req.matches[1]);
+        auto id = parse_uint(req.matches[1].str(), UINT32_MAX);
         if (!id) return send(res, 404, {{"error", "no such session"}});
         json out;
-        if (!on_core(res, [&] { out = session_detail(rt_, cc_, *id); })) return;
+        if (!on_core(res, [&] { out = session_detail(rt_, cc_, uint32_t(*id)); })) return;
         if (out.is_null()) return send(res, 404, {{"error", "no such session"}});
         send(res, 200, out);
     });
     auto disconnect = [this](const httplib::Request &req, httplib::Response &res) {
-        auto id = number<uint32_t>(req.matches[1]);
+        auto id = parse_uint(req.matches[1].str(), UINT32_MAX);
         bool ok = false;
-        if (id && !on_core(res, [&] { ok = cc_.disconnect_session(*id); })) return;
+        if (id && !on_core(res, [&] { ok = cc_.disconnect_session(uint32_t(*id)); })) return;
         if (!ok) return send(res, 404, {{"error", "no such session (or already ending)"}});
         send(res, 202, {{"id", *id}, {"status", "disconnecting"}});
     };
@@ -304,16 +285,16 @@ void ApiServer::install_routes() {
         if (on_core(res, [&] { out = tunnel_list(cc_); })) send(res, 200, out);
     });
     s.Get(R"(/api/v1/tunnels/(\d+))", [this](const httplib::Request &req, httplib::Response &res) {
-        auto id = number<uint16_t>(req.matches[1]);
+        auto id = parse_uint(req.matches[1].str(), 65535);
         json out;
-        if (id && !on_core(res, [&] { out = tunnel_detail(cc_, *id); })) return;
+        if (id && !on_core(res, [&] { out = tunnel_detail(cc_, uint16_t(*id)); })) return;
         if (out.is_null()) return send(res, 404, {{"error", "no such tunnel"}});
         send(res, 200, out);
     });
     s.Delete(R"(/api/v1/tunnels/(\d+))", [this](const httplib::Request &req, httplib::Response &res) {
-        auto id = number<uint16_t>(req.matches[1]);
+        auto id = parse_uint(req.matches[1].str(), 65535);
         bool ok = false;
-        if (id && !on_core(res, [&] { ok = cc_.clear_tunnel(*id); })) return;
+        if (id && !on_core(res, [&] { ok = cc_.clear_tunnel(uint16_t(*id)); })) return;
         if (!ok) return send(res, 404, {{"error", "no such tunnel (or already closing)"}});
         send(res, 202, {{"id", *id}, {"status", "clearing"}});
     });

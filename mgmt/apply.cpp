@@ -29,6 +29,20 @@ Outcome apply_candidate(cp::ControlCore &cc, ConfigStore &store, const Candidate
                  {"hot_keys", d.hot},
                  {"version", cur.version}}};
     }
+    std::vector<std::string> busy;  // pools removed or changed must be empty
+    for (const auto &n : d.drain4)
+        if (const uint64_t u = cc.pool_in_use(false, n))
+            busy.push_back("aaa.ipv4_pools[" + n + "]: " + std::to_string(u) + " address(es) in use");
+    for (const auto &n : d.drain6)
+        if (const uint64_t u = cc.pool_in_use(true, n))
+            busy.push_back("aaa.ipv6_pools[" + n + "]: " + std::to_string(u) + " prefix(es) in use");
+    if (!busy.empty()) {
+        return {409,
+                {{"error", "pools in use: a pool can be removed or changed only when it holds no address; "
+                           "drain it (stop assigning it, disconnect its sessions) and push again"},
+                 {"errors", busy},
+                 {"version", cur.version}}};
+    }
     if (dry_run)
         return {200, {{"valid", true}, {"changes", d.hot}, {"version", cur.version}, {"hash", cur.hash}}};
     if (d.empty() && ConfigStore::hash_of(text) == cur.hash) return {200, {{"applied", nlohmann::json::array()}, {"version", cur.version}, {"hash", cur.hash}, {"unchanged", true}}};

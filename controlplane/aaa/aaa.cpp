@@ -42,7 +42,7 @@ Aaa::Aaa(const cfg::AaaConfig &cfg, uint32_t nas_ip, RadiusClient::RandomFn rng,
 void Aaa::reconfigure(const cfg::AaaConfig &cfg) {
     cfg_ = cfg;
     users_.replace(cfg.users);
-    pools_.add_pools(cfg);
+    pools_.reconfigure(cfg);
 }
 
 void Aaa::local_answer(uint64_t tag, const ppp::VerifyRequest &req) {

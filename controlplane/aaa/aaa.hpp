@@ -87,8 +87,9 @@ public:
     uint64_t next_deadline();
 
     // Configuration reload (the caller checked with cfg::diff_config that only
-    // hot keys differ): the new user list, pools appended, default pools and
-    // timeouts for subscribers authenticated from now on.
+    // hot keys differ, and that pools removed or changed hold no address): the
+    // new user list, pools added / retired (AddressPools::reconfigure), default
+    // pools and timeouts for subscribers authenticated from now on.
     void reconfigure(const cfg::AaaConfig &cfg);
 
     AddressPools &pools() { return pools_; }

@@ -370,6 +370,23 @@ def run_traffic(checks, lab, emu_bin, lnsd, api):
     case.check("rejected_push_409", st == 409 and j["restart_keys"] == ["ports"], f"{st} {j}")
     case.eq("rejected_push_config_unchanged", api.config_json(), cfg1)
     case.eq("rejected_push_version_unchanged", api.version(), v0 + 1)
+    # pools: one added, then the one in use refused, then the new one removed
+    v1 = api.version()
+    extra = json.loads(json.dumps(new))
+    extra["aaa"]["ipv4_pools"].append({"name": "extra", "prefix": "100.80.0.0/24"})
+    st, j, _, _ = api.call("PUT", "/api/v1/config", body=json.dumps(extra), route="/api/v1/config")
+    case.check("pool_added", st == 200 and j["applied"] == ["aaa.ipv4_pools[extra] (added)"] and
+               "pool_extra_used" in api.get("/api/v1/stats")[1]["subscribers"], f"{st} {j}")
+    busy = json.loads(json.dumps(extra))
+    busy["aaa"]["ipv4_pools"] = [p for p in busy["aaa"]["ipv4_pools"] if p["name"] != "subs"]
+    st, j, _, _ = api.call("PUT", "/api/v1/config", body=json.dumps(busy), route="/api/v1/config")
+    case.check("pool_in_use_409", st == 409 and j["errors"] == ["aaa.ipv4_pools[subs]: 20 address(es) in use"],
+               f"{st} {j}")
+    st, j, _, _ = api.call("PUT", "/api/v1/config", body=json.dumps(new), route="/api/v1/config")
+    case.check("pool_removed", st == 200 and j["applied"] == ["aaa.ipv4_pools[extra] (removed)"] and
+               j["version"] == v1 + 2 and "pool_extra_used" not in api.get("/api/v1/stats")[1]["subscribers"],
+               f"{st} {j}")
+    case.eq("sessions_untouched_after_pools", up_count(api), 20)
     time.sleep(1.0)
     fwd1 = forwarded(api)
     case.check("counters_moving", fwd1[0] > fwd0[0] + 100 and fwd1[1] > fwd0[1] + 100, f"{fwd0} -> {fwd1}")
