@@ -24,7 +24,9 @@ constexpr const char *kJson = "application/json";
 
 void send(httplib::Response &res, int status, const json &body) {
     res.status = status;
-    res.set_content(body.dump(2) + "\n", kJson);
+    // Invalid UTF-8 (a config value, an error quoting it) becomes U+FFFD rather
+    // than an exception (found by fuzz_mgmt).
+    res.set_content(body.dump(2, ' ', false, json::error_handler_t::replace) + "\n", kJson);
 }
 
 void send(httplib::Response &res, const Outcome &o) { send(res, o.status, o.body); }

@@ -1,8 +1,9 @@
 // libFuzzer target for the management API's decoders: the If-Match header and
 // numeric parameters (mgmt/request.hpp), and a pushed configuration body
 // through ConfigStore::parse (the file loader) and, when it is a valid
-// configuration, the redaction GET /config applies: it must not throw and no
-// peer or RADIUS secret that occurs once in the text may survive it.
+// configuration, the redaction GET /config applies and its JSON output as the
+// API sends it (invalid UTF-8 replaced): nothing may throw and no peer or
+// RADIUS secret that occurs once in the text may survive it.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -30,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (c.config.has_value() == !c.errors.empty()) __builtin_trap();
     if (!c.config) return 0;
     const std::string yaml = lns::mgmt::ConfigStore::redacted_yaml(text);
-    const std::string json = lns::mgmt::ConfigStore::redacted_json(text).dump();
+    const std::string json = lns::mgmt::ConfigStore::redacted_json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (const auto &p : c.config->l2tp.peers)
         if (leaks(text, yaml, p.secret) || leaks(text, json, p.secret)) __builtin_trap();
     for (const auto &r : c.config->aaa.radius.servers)

@@ -130,7 +130,7 @@ void reload(lns::cp::ControlCore &cc, lns::mgmt::ConfigStore &store) {
     const lns::mgmt::Candidate c = store.reload(&text);
     const lns::mgmt::Outcome o = c.config ? lns::mgmt::apply_candidate(cc, store, c, text, std::nullopt, false)
                                           : lns::mgmt::reject(c);
-    std::fprintf(stderr, "lnsd: SIGHUP reload of %s: %d %s\n", store.path().c_str(), o.status, o.body.dump().c_str());
+    std::fprintf(stderr, "lnsd: SIGHUP reload of %s: %d %s\n", store.path().c_str(), o.status, o.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
 // The control loop on the main lcore; returns when a stop condition holds.
