@@ -244,6 +244,8 @@ def run_rejects(checks, lab, lnsd, api):
     st, j, _, _ = push("ports: [\n  {name: x\n")
     case.check("syntax_400", st == 400 and any(re.match(r"request:\d+:\d+: syntax error", e) for e in j["errors"]),
                f"{st} {j}")
+    st, j, raw, _ = push(yaml.safe_dump(base).encode() + b"\xff\xfe: 1\n")
+    case.check("invalid_utf8_422", st == 422 and j is not None and len(j["errors"]) >= 1, f"{st} {raw[:200]}")
     bad = dict(base, bogus_key=1)
     st, j, _, _ = push(yaml.safe_dump(bad, sort_keys=False))
     case.check("schema_422", st == 422 and any(re.match(r"request:\d+:\d+: bogus_key: unknown key", e)
