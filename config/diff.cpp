@@ -1,13 +1,12 @@
 // diff_config: which keys differ, hot or restart (see diff.hpp).
 #include "config/diff.hpp"
 
-
 namespace lns::cfg {
 
 namespace {
 
 class Differ {
-public:
+  public:
     explicit Differ(ConfigDiff &d) : d_(d) {}
     template <class T>
     void hot(const char *key, const T &a, const T &b) {
@@ -20,7 +19,7 @@ public:
     void restart_msg(std::string what) { d_.restart.push_back(std::move(what)); }
     void hot_msg(std::string what) { d_.hot.push_back(std::move(what)); }
 
-private:
+  private:
     ConfigDiff &d_;
 };
 
@@ -33,8 +32,10 @@ void diff_peers(Differ &d, const std::vector<L2tpPeer> &a, const std::vector<L2t
     };
     for (const auto &p : b) {
         const L2tpPeer *o = find(a, p.name);
-        if (!o) d.hot_msg("l2tp.peers[" + p.name + "] (added)");
-        else if (!(*o == p)) d.hot_msg("l2tp.peers[" + p.name + "] (changed)");
+        if (!o)
+            d.hot_msg("l2tp.peers[" + p.name + "] (added)");
+        else if (!(*o == p))
+            d.hot_msg("l2tp.peers[" + p.name + "] (changed)");
     }
     for (const auto &p : a)
         if (!find(b, p.name)) d.hot_msg("l2tp.peers[" + p.name + "] (removed)");

@@ -42,14 +42,15 @@ void parse_api(const YAML::Node &node, Parsed &p, Diagnostics &diag) {
     ApiConfig &c = p.config.api;
     c.enabled = true;
     MapReader r(node, "api",
-                {"enabled", "listen", "token_file", "tls", "allow_plaintext_remote", "max_body_bytes",
-                 "command_timeout_ms"},
+                {"enabled", "listen", "token_file", "tls", "allow_plaintext_remote",
+                 "max_body_bytes", "command_timeout_ms"},
                 diag);
     if (!r.ok()) return;
     r.read("enabled", c.enabled);
     if (r.read("listen", c.listen) && r.has("listen") &&
         !parse_listen(c.listen, &c.listen_ip, &c.listen_port))
-        diag.error(r.path_of("listen"), "must be IPV4:PORT (port 1..65535), got '" + c.listen + "'");
+        diag.error(r.path_of("listen"),
+                   "must be IPV4:PORT (port 1..65535), got '" + c.listen + "'");
     r.read("token_file", c.token_file);
     if (auto n = r.get("tls")) parse_tls(*n, r.path_of("tls"), c, diag);
     r.read("allow_plaintext_remote", c.allow_plaintext_remote);
@@ -57,12 +58,14 @@ void parse_api(const YAML::Node &node, Parsed &p, Diagnostics &diag) {
     r.read("command_timeout_ms", c.command_timeout_ms, 100, 60000);
     if (!c.enabled || !diag.clean("api")) return;
     if (c.token_file.empty())
-        diag.error("api", "token_file is required when the API is enabled (or set api.enabled: false)");
+        diag.error("api",
+                   "token_file is required when the API is enabled (or set api.enabled: false)");
     const bool loopback = (c.listen_ip >> 24) == 127;
     if (!loopback && !c.tls && !c.allow_plaintext_remote)
-        diag.error(r.path_of("listen"), "'" + c.listen +
-                                            "' is not a loopback address: configure api.tls, or set "
-                                            "api.allow_plaintext_remote: true");
+        diag.error(r.path_of("listen"),
+                   "'" + c.listen +
+                       "' is not a loopback address: configure api.tls, or set "
+                       "api.allow_plaintext_remote: true");
 }
 
 }  // namespace lns::cfg::detail

@@ -24,7 +24,8 @@ bool ControlCore::disconnect_session(uint32_t index) {
     if (!l2tp_) return false;
     for (const auto &[key, idx] : l2tp_sessions_) {
         if (idx != index) continue;
-        const bool ok = l2tp_->close_session(uint16_t(key >> 16), uint16_t(key), l2tp::cdn::kAdmin, 0, now_);
+        const bool ok =
+            l2tp_->close_session(uint16_t(key >> 16), uint16_t(key), l2tp::cdn::kAdmin, 0, now_);
         run_l2tp_actions();
         return ok;
     }

@@ -46,9 +46,10 @@ struct Route {
 // Every route the server serves (GET /api/v1/routes, lnsd --print-routes).
 const std::vector<Route> &routes();
 
-#define LNS_API_COUNTERS(X) \
-    X(requests) X(unauthorized) X(too_large) X(not_found) X(control_timeouts) X(config_applied) \
-    X(config_rejected) X(config_conflicts)
+#define LNS_API_COUNTERS(X)                                                         \
+    X(requests)                                                                     \
+    X(unauthorized) X(too_large) X(not_found) X(control_timeouts) X(config_applied) \
+        X(config_rejected) X(config_conflicts)
 
 struct ApiCounters {
 #define LNS_API_FIELD(n) std::atomic<uint64_t> n{0};
@@ -64,10 +65,12 @@ bool read_token_file(const std::string &path, std::string *token, std::string *e
 bool token_equal(const std::string &a, const std::string &b);
 
 class ApiServer {
-public:
-    // `stats_start`: the counters at start, for the rates in GET /stats.
-    ApiServer(const cfg::ApiConfig &api, std::string token, std::string base_dir, CommandQueue &queue,
-              dp::Runtime &rt, cp::ControlCore &cc, ConfigStore &store, SaBackend &sas);
+  public:
+    // Construct on the control core (it takes the counters at start, for the
+    // rates in GET /stats).  `base_dir`: the configuration file's directory.
+    ApiServer(const cfg::ApiConfig &api, std::string token, std::string base_dir,
+              CommandQueue &queue, dp::Runtime &rt, cp::ControlCore &cc, ConfigStore &store,
+              SaBackend &sas);
     ~ApiServer();
 
     // Binds api.listen (TLS when configured) and starts the thread.
@@ -76,8 +79,12 @@ public:
     const ApiCounters &counters() const { return c_; }
     std::vector<ExtraMetric> metrics() const;
 
-private:
+  private:
     void install_routes();
+    void install_status_routes(httplib::Server &s);
+    void install_config_routes(httplib::Server &s);
+    void install_session_routes(httplib::Server &s);
+    void install_sa_routes(httplib::Server &s);
     bool authorized(const httplib::Request &req) const;
     // Runs `fn` on the control core; false (503 set in `res`) when it did not answer.
     bool on_core(httplib::Response &res, const CommandQueue::Fn &fn);

@@ -11,8 +11,8 @@ Outcome reject(const Candidate &c) {
     return o;
 }
 
-Outcome apply_candidate(cp::ControlCore &cc, ConfigStore &store, const Candidate &c, const std::string &text,
-                        std::optional<uint64_t> if_match, bool dry_run) {
+Outcome apply_candidate(cp::ControlCore &cc, ConfigStore &store, const Candidate &c,
+                        const std::string &text, std::optional<uint64_t> if_match, bool dry_run) {
     const VersionInfo cur = store.version();
     if (if_match && *if_match != cur.version) {
         return {412,
@@ -32,20 +32,30 @@ Outcome apply_candidate(cp::ControlCore &cc, ConfigStore &store, const Candidate
     std::vector<std::string> busy;  // pools removed or changed must be empty
     for (const auto &n : d.drain4)
         if (const uint64_t u = cc.pool_in_use(false, n))
-            busy.push_back("aaa.ipv4_pools[" + n + "]: " + std::to_string(u) + " address(es) in use");
+            busy.push_back("aaa.ipv4_pools[" + n + "]: " + std::to_string(u) +
+                           " address(es) in use");
     for (const auto &n : d.drain6)
         if (const uint64_t u = cc.pool_in_use(true, n))
-            busy.push_back("aaa.ipv6_pools[" + n + "]: " + std::to_string(u) + " prefix(es) in use");
+            busy.push_back("aaa.ipv6_pools[" + n + "]: " + std::to_string(u) +
+                           " prefix(es) in use");
     if (!busy.empty()) {
         return {409,
-                {{"error", "pools in use: a pool can be removed or changed only when it holds no address; "
-                           "drain it (stop assigning it, disconnect its sessions) and push again"},
+                {{"error",
+                  "pools in use: a pool can be removed or changed only when it holds no address; "
+                  "drain it (stop assigning it, disconnect its sessions) and push again"},
                  {"errors", busy},
                  {"version", cur.version}}};
     }
     if (dry_run)
-        return {200, {{"valid", true}, {"changes", d.hot}, {"version", cur.version}, {"hash", cur.hash}}};
-    if (d.empty() && ConfigStore::hash_of(text) == cur.hash) return {200, {{"applied", nlohmann::json::array()}, {"version", cur.version}, {"hash", cur.hash}, {"unchanged", true}}};
+        return {
+            200,
+            {{"valid", true}, {"changes", d.hot}, {"version", cur.version}, {"hash", cur.hash}}};
+    if (d.empty() && ConfigStore::hash_of(text) == cur.hash)
+        return {200,
+                {{"applied", nlohmann::json::array()},
+                 {"version", cur.version},
+                 {"hash", cur.hash},
+                 {"unchanged", true}}};
     cc.apply_config(*c.config);
     const VersionInfo v = store.commit(text);
     return {200, {{"applied", d.hot}, {"version", v.version}, {"hash", v.hash}}};

@@ -31,7 +31,7 @@ struct Outcome {
 // 400 (syntax) or 422 with the loader's messages, for a candidate with errors.
 Outcome reject(const Candidate &c);
 // The precondition, the diff and (unless dry_run) the change; `c` is valid.
-Outcome apply_candidate(cp::ControlCore &cc, ConfigStore &store, const Candidate &c, const std::string &text,
-                        std::optional<uint64_t> if_match, bool dry_run);
+Outcome apply_candidate(cp::ControlCore &cc, ConfigStore &store, const Candidate &c,
+                        const std::string &text, std::optional<uint64_t> if_match, bool dry_run);
 
 }  // namespace lns::mgmt

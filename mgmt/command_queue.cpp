@@ -16,7 +16,8 @@ CommandQueue::Result CommandQueue::run(Fn fn, std::chrono::milliseconds timeout)
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (item->state != Item::finished) {
         if (item->state == Item::cancelled) return Result::closed;
-        if (item->state == Item::queued && cv_.wait_until(lk, deadline) == std::cv_status::timeout &&
+        if (item->state == Item::queued &&
+            cv_.wait_until(lk, deadline) == std::cv_status::timeout &&
             item->state == Item::queued) {
             item->state = Item::cancelled;  // drain() skips it
             c_.timed_out++;

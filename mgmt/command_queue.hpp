@@ -28,7 +28,7 @@ struct QueueCounters {
 };
 
 class CommandQueue {
-public:
+  public:
     using Fn = std::function<void()>;
     enum class Result : uint8_t { done, timed_out, closed };
 
@@ -41,7 +41,7 @@ public:
     void close();
     QueueCounters counters() const;
 
-private:
+  private:
     struct Item {
         Fn fn;
         enum State : uint8_t { queued, running, finished, cancelled } state = queued;

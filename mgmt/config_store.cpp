@@ -44,27 +44,28 @@ YAML::Node redact(const YAML::Node &n) {
 
 nlohmann::json to_json(const YAML::Node &n) {
     switch (n.Type()) {
-    case YAML::NodeType::Map: {
-        nlohmann::json j = nlohmann::json::object();
-        for (const auto &kv : n) j[kv.first.Scalar()] = to_json(kv.second);
-        return j;
-    }
-    case YAML::NodeType::Sequence: {
-        nlohmann::json j = nlohmann::json::array();
-        for (const auto &item : n) j.push_back(to_json(item));
-        return j;
-    }
-    case YAML::NodeType::Scalar: {
-        const std::string &s = n.Scalar();
-        if (n.Tag() == "!") return s;  // quoted: a string
-        if (s == "true" || s == "false") return s == "true";
-        if (s == "null" || s == "~") return nullptr;
-        if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 19)
-            return std::stoll(s);
-        return s;
-    }
-    default:
-        return nullptr;
+        case YAML::NodeType::Map: {
+            nlohmann::json j = nlohmann::json::object();
+            for (const auto &kv : n) j[kv.first.Scalar()] = to_json(kv.second);
+            return j;
+        }
+        case YAML::NodeType::Sequence: {
+            nlohmann::json j = nlohmann::json::array();
+            for (const auto &item : n) j.push_back(to_json(item));
+            return j;
+        }
+        case YAML::NodeType::Scalar: {
+            const std::string &s = n.Scalar();
+            if (n.Tag() == "!") return s;  // quoted: a string
+            if (s == "true" || s == "false") return s == "true";
+            if (s == "null" || s == "~") return nullptr;
+            if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos &&
+                s.size() < 19)
+                return std::stoll(s);
+            return s;
+        }
+        default:
+            return nullptr;
     }
 }
 
@@ -81,7 +82,8 @@ Candidate ConfigStore::parse(const std::string &text, const std::string &source)
         cfg::AaaConfig &aaa = lr.config->aaa;
         std::string users = aaa.users_file;
         const auto slash = path_.rfind('/');
-        if (users[0] != '/' && slash != std::string::npos) users = path_.substr(0, slash + 1) + users;
+        if (users[0] != '/' && slash != std::string::npos)
+            users = path_.substr(0, slash + 1) + users;
         lr.errors = cfg::load_users_file(users, aaa, &aaa.users);
         if (!lr.errors.empty()) lr.config.reset();
     }

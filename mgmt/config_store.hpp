@@ -29,7 +29,7 @@ namespace lns::mgmt {
 struct Candidate {
     std::optional<cfg::Config> config;  // set when errors is empty
     std::vector<std::string> errors;
-    bool syntax = false;                // an error is a YAML/JSON syntax error
+    bool syntax = false;  // an error is a YAML/JSON syntax error
 };
 
 struct VersionInfo {
@@ -38,7 +38,7 @@ struct VersionInfo {
 };
 
 class ConfigStore {
-public:
+  public:
     // `path`: lnsd's -c file (relative users files resolve against its directory).
     ConfigStore(std::string path, std::string text);
 
@@ -57,7 +57,7 @@ public:
     static nlohmann::json redacted_json(const std::string &text);
     static std::string hash_of(const std::string &text);
 
-private:
+  private:
     std::string path_;
     mutable std::mutex mu_;
     std::string text_;

@@ -19,7 +19,7 @@
 namespace lns::mgmt {
 
 class SaBackend {
-public:
+  public:
     virtual ~SaBackend() = default;
     virtual Outcome list() = 0;
     virtual Outcome add(const nlohmann::json &request) = 0;
@@ -28,15 +28,16 @@ public:
 };
 
 class UnwiredSaBackend final : public SaBackend {
-public:
+  public:
     Outcome list() override { return unwired(); }
     Outcome add(const nlohmann::json &) override { return unwired(); }
     Outcome remove(const std::string &) override { return unwired(); }
     Outcome rekey(const std::string &, const nlohmann::json &) override { return unwired(); }
 
-private:
+  private:
     static Outcome unwired() {
-        return {501, {{"error", "not implemented: this lnsd has no ESP SA table wired to the API yet"}}};
+        return {501,
+                {{"error", "not implemented: this lnsd has no ESP SA table wired to the API yet"}}};
     }
 };
 

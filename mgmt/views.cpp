@@ -40,7 +40,8 @@ struct Row {
 std::vector<Row> rows(const cp::ControlCore &cc) {
     std::vector<Row> v;
     v.reserve(cc.l2tp_session_map().size());
-    for (const auto &[key, idx] : cc.l2tp_session_map()) v.push_back({idx, uint16_t(key >> 16), uint16_t(key)});
+    for (const auto &[key, idx] : cc.l2tp_session_map())
+        v.push_back({idx, uint16_t(key >> 16), uint16_t(key)});
     std::sort(v.begin(), v.end(), [](const Row &a, const Row &b) { return a.index < b.index; });
     return v;
 }
@@ -48,13 +49,17 @@ std::vector<Row> rows(const cp::ControlCore &cc) {
 json summary(const cp::ControlCore &cc, const Row &r) {
     const cp::SubscriberManager *sm = cc.subscribers();
     const auto view = sm ? sm->view(r.index) : std::nullopt;
-    json j = {{"id", r.index}, {"tunnel_id", r.tunnel}, {"session_id", r.session}, {"state", state_of(view)}};
+    json j = {{"id", r.index},
+              {"tunnel_id", r.tunnel},
+              {"session_id", r.session},
+              {"state", state_of(view)}};
     if (view) {
         j["user"] = view->user;
         j["acct_session_id"] = view->acct_session_id;
         if (view->ipv4) j["ipv4"] = ipv4_text(*view->ipv4);
         if (view->ipv6) j["ipv6_prefix"] = ipv6_text(*view->ipv6);
-        if (view->up_ns && cc.now() >= view->up_ns) j["up_seconds"] = (cc.now() - view->up_ns) / 1000000000ull;
+        if (view->up_ns && cc.now() >= view->up_ns)
+            j["up_seconds"] = (cc.now() - view->up_ns) / 1000000000ull;
     }
     return j;
 }
@@ -80,20 +85,32 @@ json ppp_detail(const cp::ppp::PppSession &p) {
     json ipv6cp = {{"state", cp::ppp::state_name(p.ipv6cp().state())}};
     if (p.ipv6cp().opened()) {
         char b[20];
-        std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(p.ipv6cp().result().local_id));
+        std::snprintf(b, sizeof b, "%016llx",
+                      static_cast<unsigned long long>(p.ipv6cp().result().local_id));
         ipv6cp["local_interface_id"] = b;
-        std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(p.ipv6cp().result().peer_id));
+        std::snprintf(b, sizeof b, "%016llx",
+                      static_cast<unsigned long long>(p.ipv6cp().result().peer_id));
         ipv6cp["peer_interface_id"] = b;
     }
     return {{"lcp", lcp}, {"ipcp", ipcp}, {"ipv6cp", ipv6cp}, {"authenticated", p.authenticated()}};
 }
 
 json tunnel_json(const dp::TunnelRow &r) {
-    return {{"id", r.id},           {"peer_tunnel_id", r.peer_id}, {"state", r.state},
-            {"peer", r.peer},       {"host_name", r.host_name},    {"policy", r.policy},
-            {"sessions", r.sessions}, {"msgs_in", r.msgs_in},      {"msgs_out", r.msgs_out},
-            {"retransmits", r.retransmits}, {"duplicates", r.duplicates}, {"out_of_order", r.out_of_order},
-            {"zlb_in", r.zlb_in},   {"zlb_out", r.zlb_out},        {"hellos", r.hellos}};
+    return {{"id", r.id},
+            {"peer_tunnel_id", r.peer_id},
+            {"state", r.state},
+            {"peer", r.peer},
+            {"host_name", r.host_name},
+            {"policy", r.policy},
+            {"sessions", r.sessions},
+            {"msgs_in", r.msgs_in},
+            {"msgs_out", r.msgs_out},
+            {"retransmits", r.retransmits},
+            {"duplicates", r.duplicates},
+            {"out_of_order", r.out_of_order},
+            {"zlb_in", r.zlb_in},
+            {"zlb_out", r.zlb_out},
+            {"hellos", r.hellos}};
 }
 
 }  // namespace
@@ -109,7 +126,8 @@ json session_list(const dp::Runtime &, const cp::ControlCore &cc, const SessionF
         if (total >= f.offset && list.size() < f.limit) list.push_back(std::move(j));
         total++;
     }
-    return {{"total", total}, {"offset", f.offset}, {"limit", f.limit}, {"sessions", std::move(list)}};
+    return {
+        {"total", total}, {"offset", f.offset}, {"limit", f.limit}, {"sessions", std::move(list)}};
 }
 
 json session_detail(const dp::Runtime &rt, const cp::ControlCore &cc, uint32_t id) {

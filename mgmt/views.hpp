@@ -26,7 +26,8 @@ struct SessionFilter {
 };
 
 // {"total": N (matching), "offset", "limit", "sessions": [...]} ordered by id.
-nlohmann::json session_list(const dp::Runtime &rt, const cp::ControlCore &cc, const SessionFilter &f);
+nlohmann::json session_list(const dp::Runtime &rt, const cp::ControlCore &cc,
+                            const SessionFilter &f);
 // One session with negotiated LCP / IPCP / IPv6CP options and traffic
 // counters; null when `id` is not a signalled session.
 nlohmann::json session_detail(const dp::Runtime &rt, const cp::ControlCore &cc, uint32_t id);

@@ -26,7 +26,12 @@ TEST(CommandQueue, RunsOnTheDrainingThread) {
     std::vector<int> order;
     std::thread::id ran_on;
     for (int i = 0; i < 100; i++)
-        ASSERT_EQ(q.run([&, i] { order.push_back(i); ran_on = std::this_thread::get_id(); }, 5s),
+        ASSERT_EQ(q.run(
+                      [&, i] {
+                          order.push_back(i);
+                          ran_on = std::this_thread::get_id();
+                      },
+                      5s),
                   CommandQueue::Result::done);
     stop = true;
     core.join();
@@ -56,11 +61,13 @@ TEST(CommandQueue, RunningCommandIsWaitedFor) {
         }
     });
     // Longer than the timeout, but it started in time: run() waits for it.
-    const auto r = q.run([&] {
-        started = true;
-        std::this_thread::sleep_for(50ms);
-        value = 42;
-    }, 10ms);
+    const auto r = q.run(
+        [&] {
+            started = true;
+            std::this_thread::sleep_for(50ms);
+            value = 42;
+        },
+        10ms);
     core.join();
     EXPECT_EQ(r, CommandQueue::Result::done);
     EXPECT_EQ(value, 42);

@@ -62,7 +62,8 @@ TEST(ConfigStore, ParseUsesTheLoader) {
     c = s.parse(R"({"control_lcore": 0, "ports": [], "workers": [], "nope": 1})", "request");
     EXPECT_FALSE(c.syntax);
     bool named = false;
-    for (const auto &e : c.errors) named |= e.find("request:1:") == 0 && e.find("nope: unknown key") != std::string::npos;
+    for (const auto &e : c.errors)
+        named |= e.find("request:1:") == 0 && e.find("nope: unknown key") != std::string::npos;
     EXPECT_TRUE(named);
 }
 
@@ -77,8 +78,9 @@ TEST(Metrics, ExpositionFormat) {
     EXPECT_NE(t.find("# TYPE lnsd_port_rx_packets_total counter\n"), std::string::npos);
     EXPECT_NE(t.find("lnsd_port_rx_packets_total{port=\"access0\"} 10\n"), std::string::npos);
     EXPECT_NE(t.find("lnsd_worker_loops_total{worker=\"0\",lcore=\"1\"} 100\n"), std::string::npos);
-    EXPECT_NE(t.find(std::string("lnsd_drops_total{reason=\"") + dp::drop_name(dp::Drop(0)) + "\"} 3\n"),
-              std::string::npos);
+    EXPECT_NE(
+        t.find(std::string("lnsd_drops_total{reason=\"") + dp::drop_name(dp::Drop(0)) + "\"} 3\n"),
+        std::string::npos);
     EXPECT_NE(t.find("# TYPE lnsd_control_arp_replies_sent_total counter\n"), std::string::npos);
     EXPECT_NE(t.find("# TYPE lnsd_subscriber_subscribers gauge\nlnsd_subscriber_subscribers 2\n"),
               std::string::npos);
