@@ -99,7 +99,7 @@ class ApiLab(tps.PppLab):
 class Api:
     def __init__(self, port):
         self.base = f"http://127.0.0.1:{port}"
-        self.seen = []  # (method, route template, status) for the OpenAPI status check
+        self.seen = []  # (method, route template, status, JSON body) for the OpenAPI checks
 
     def call(self, method, path, body=None, token=TOKEN, headers=None, route=None, timeout=10):
         h = dict(headers or {})
@@ -112,12 +112,12 @@ class Api:
                 status, raw, hdrs = r.status, r.read().decode(), dict(r.headers)
         except urllib.error.HTTPError as e:
             status, raw, hdrs = e.code, e.read().decode(errors="replace"), dict(e.headers)
-        if route:
-            self.seen.append((method, route, status))
         try:
             j = json.loads(raw)
         except ValueError:
             j = None
+        if route:
+            self.seen.append((method, route, status, j))
         return status, j, raw, hdrs
 
     def get(self, path, route=None, **kw):
@@ -130,15 +130,67 @@ class Api:
         return self.get("/api/v1/config")[1]["config"]
 
 
-def openapi_routes():
+def openapi_doc():
     with open(OPENAPI) as f:
-        doc = yaml.safe_load(f)
+        return yaml.safe_load(f)
+
+
+def openapi_routes():
     out = {}
-    for path, item in doc["paths"].items():
+    for path, item in openapi_doc()["paths"].items():
         for m, op in item.items():
             if m in ("get", "put", "post", "delete", "patch"):
                 out[(m.upper(), path)] = {int(s) for s in op.get("responses", {})}
     return out
+
+
+def node_ref_parts(ref):
+    return ref.lstrip("#/").split("/")
+
+
+def deref(doc, node):
+    """Follows $ref (local, as '#/components/...') until a schema."""
+    while isinstance(node, dict) and "$ref" in node:
+        target = doc
+        for part in node_ref_parts(node["$ref"]):
+            target = target[part]
+        node = target
+    return node
+
+
+def schema_errors(doc, schema, value, where="body"):
+    """The ways `value` breaks `schema` (type, required, enum, allOf, items,
+    properties; the subset the API's document uses)."""
+    schema = deref(doc, schema)
+    errs = []
+    for sub in schema.get("allOf", []):
+        errs += schema_errors(doc, sub, value, where)
+    types = {"object": dict, "array": list, "string": str, "boolean": bool}
+    t = schema.get("type")
+    if t == "integer":
+        if not isinstance(value, int) or isinstance(value, bool):
+            errs.append(f"{where}: {value!r} is not an integer")
+    elif t in types and not isinstance(value, types[t]):
+        errs.append(f"{where}: {type(value).__name__} is not {t}")
+    if "enum" in schema and value not in schema["enum"]:
+        errs.append(f"{where}: {value!r} not in {schema['enum']}")
+    if isinstance(value, dict):
+        for k in schema.get("required", []):
+            if k not in value:
+                errs.append(f"{where}: required '{k}' missing")
+        for k, sub in schema.get("properties", {}).items():
+            if k in value:
+                errs += schema_errors(doc, sub, value[k], f"{where}.{k}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value[:50]):
+            errs += schema_errors(doc, schema["items"], item, f"{where}[{i}]")
+    return errs
+
+
+def response_schema(doc, method, route, status):
+    op = doc["paths"][route][method.lower()]
+    resp = deref(doc, op["responses"][str(status)])
+    return ((resp.get("content") or {}).get("application/json") or {}).get("schema")
 
 
 def lnsctl(lab, *args, timeout=20):
@@ -539,10 +591,22 @@ def run_sighup(checks, lab, lnsd, api):
 
 
 def check_statuses(checks, api):
-    doc = openapi_routes()
-    bad = sorted({(m, r, s) for m, r, s in api.seen if s not in doc.get((m, r), set())})
+    routes = openapi_routes()
+    bad = sorted({(m, r, s) for m, r, s, _ in api.seen if s not in routes.get((m, r), set())})
     checks.check("openapi.statuses_declared", not bad and len(api.seen) > 30,
                  f"answered but not declared: {bad}; {len(api.seen)} responses seen")
+    doc = openapi_doc()
+    errs, checked = [], 0
+    for m, r, s, body in api.seen:
+        if (m, r) not in routes or s not in routes[(m, r)]:
+            continue
+        schema = response_schema(doc, m, r, s)
+        if schema is None or body is None:
+            continue
+        checked += 1
+        errs += [f"{m} {r} {s}: {e}" for e in schema_errors(doc, schema, body)]
+    checks.check("openapi.bodies_match_schemas", not errs and checked > 30,
+                 f"{checked} bodies checked; {errs[:10]}")
 
 
 def main():
