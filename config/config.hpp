@@ -22,11 +22,13 @@ using Ipv6Addr = std::array<uint8_t, 16>;
 struct Ipv4Prefix {
     uint32_t addr = 0;  // host order
     uint8_t len = 32;
+    bool operator==(const Ipv4Prefix &) const = default;
 };
 
 struct Ipv6Prefix {
     Ipv6Addr addr{};
     uint8_t len = 128;
+    bool operator==(const Ipv6Prefix &) const = default;
 };
 
 enum class PortRole : uint8_t { access, core };
@@ -44,16 +46,19 @@ struct PortConfig {
     std::optional<uint32_t> gateway4;  // next hop for off-link IPv4 destinations
     std::optional<Ipv6Prefix> ipv6;    // core ports: the LNS's IPv6 address on this link
     std::optional<Ipv6Addr> gateway6;  // core ports: IPv6 next hop (link-local or global)
+    bool operator==(const PortConfig &) const = default;
 };
 
 struct RxQueueRef {
     uint16_t port = 0;  // index into Config::ports
     uint16_t queue = 0;
+    bool operator==(const RxQueueRef &) const = default;
 };
 
 struct WorkerConfig {
     unsigned lcore = 0;
     std::vector<RxQueueRef> rx;  // (port, queue) pairs this worker polls
+    bool operator==(const WorkerConfig &) const = default;
 };
 
 struct StaticNeighbor {
@@ -61,6 +66,7 @@ struct StaticNeighbor {
     std::optional<uint32_t> ipv4;
     std::optional<Ipv6Addr> ipv6;
     MacAddr mac{};
+    bool operator==(const StaticNeighbor &) const = default;
 };
 
 // Data-message framing of a session, as the LNS sends it downstream.  Upstream,
@@ -71,6 +77,7 @@ struct Framing {
     uint16_t offset = 0;      // when > 0: O bit with this Offset Size of padding
     bool acfc = false;        // omit FF 03
     bool pfc = false;         // one-byte protocol field where possible
+    bool operator==(const Framing &) const = default;
 };
 
 // One static session, or a block of `count` sessions.  In a block, session ids,
@@ -92,6 +99,7 @@ struct StaticSession {
     std::optional<Ipv6Prefix> ipv6_prefix;  // subscriber prefix (length 32..64)
     uint16_t mru = 1500;
     Framing framing;
+    bool operator==(const StaticSession &) const = default;
 };
 
 enum class TooBigPolicy : uint8_t { fragment, icmp };
@@ -106,6 +114,7 @@ struct MtuConfig {
     // `fragment`, an inner IPv4 packet with DF still gets ICMP.
     TooBigPolicy too_big = TooBigPolicy::fragment;
     bool icmp_time_exceeded = true;  // answer TTL expiry (else count only)
+    bool operator==(const MtuConfig &) const = default;
 };
 
 struct TableConfig {
@@ -113,6 +122,7 @@ struct TableConfig {
     uint32_t max_neighbors = 4096;
     uint32_t frag_flows = 4096;       // outer reassembly flows per worker
     uint32_t frag_timeout_ms = 2000;  // reassembly timeout
+    bool operator==(const TableConfig &) const = default;
 };
 
 struct ArpConfig {
@@ -120,6 +130,7 @@ struct ArpConfig {
     uint32_t retry_ms = 1000;
     uint32_t retries = 3;           // then the entry fails and its queue is dropped
     uint32_t pending_packets = 16;  // per unresolved neighbour
+    bool operator==(const ArpConfig &) const = default;
 };
 
 // L2TP control channel timers and windows (RFC 2661 §5.8), per peer or default.
@@ -131,6 +142,7 @@ struct L2tpChannel {
     uint32_t ack_delay_ms = 100;           // ZLB ack when nothing piggybacks
     bool slow_start = true;                // Appendix A
     uint32_t hello_interval_s = 60;        // 0: no HELLO
+    bool operator==(const L2tpChannel &) const = default;
 };
 
 // A LAC (or a group of LACs) allowed to open tunnels, with its own settings.
@@ -144,6 +156,7 @@ struct L2tpPeer {
     uint32_t max_sessions = 0;        // per tunnel; 0: l2tp.max_sessions_per_tunnel
     bool force_sequencing = false;    // data Ns on every session of this peer
     L2tpChannel channel;
+    bool operator==(const L2tpPeer &) const = default;
 };
 
 // The L2TP control plane (lnsd as LNS).
@@ -158,6 +171,7 @@ struct L2tpConfig {
     bool accept_unknown_peers = true;          // LACs matching no peer use `defaults`
     L2tpPeer defaults;                         // name "default"; secret etc. for unknown peers
     std::vector<L2tpPeer> peers;               // first match (sources, host_name) wins
+    bool operator==(const L2tpConfig &) const = default;
 };
 
 // PPP on signalled sessions (controlplane/ppp/): LCP, authentication, NCPs.
@@ -187,18 +201,21 @@ struct PppConfig {
     bool accept_proxy_auth = true;
     std::optional<uint32_t> dns_primary;    // IPCP options 129 / 131 (RFC 1877)
     std::optional<uint32_t> dns_secondary;
+    bool operator==(const PppConfig &) const = default;
 };
 
 struct Ipv4PoolConfig {
     std::string name;
     uint32_t first = 0;  // host order, inclusive
     uint32_t last = 0;
+    bool operator==(const Ipv4PoolConfig &) const = default;
 };
 
 struct Ipv6PoolConfig {
     std::string name;
     Ipv6Prefix prefix;            // carved into prefixes of delegated_len
     uint8_t delegated_len = 64;   // 48..64
+    bool operator==(const Ipv6PoolConfig &) const = default;
 };
 
 // A subscriber of the local user database (aaa.users_file).
@@ -210,6 +227,7 @@ struct LocalUser {
     std::string ipv4_pool, ipv6_pool;      // else these pools (empty: aaa defaults)
     uint32_t session_timeout_s = 0;        // 0: aaa.session_timeout_s
     uint32_t idle_timeout_s = 0;           // 0: aaa.idle_timeout_s
+    bool operator==(const LocalUser &) const = default;
 };
 
 struct RadiusServerConfig {
@@ -217,11 +235,13 @@ struct RadiusServerConfig {
     uint16_t auth_port = 1812;
     uint16_t acct_port = 1813;
     std::string secret;
+    bool operator==(const RadiusServerConfig &) const = default;
 };
 
 struct RadiusClientConfig {  // a Dynamic Authorization client (RFC 5176)
     uint32_t address = 0;
     std::string secret;
+    bool operator==(const RadiusClientConfig &) const = default;
 };
 
 struct RadiusConfig {
@@ -238,6 +258,7 @@ struct RadiusConfig {
     std::optional<uint32_t> dae_address;      // listen for Disconnect / CoA (host order)
     uint16_t dae_port = 3799;
     std::vector<RadiusClientConfig> dae_clients;
+    bool operator==(const RadiusConfig &) const = default;
 };
 
 enum class AaaBackend : uint8_t { local, radius };
@@ -253,6 +274,7 @@ struct AaaConfig {
     uint32_t session_timeout_s = 0;        // 0: none
     uint32_t idle_timeout_s = 0;
     RadiusConfig radius;
+    bool operator==(const AaaConfig &) const = default;
 };
 
 // logging: the control core's structured event log (controlplane/log.hpp).
@@ -262,6 +284,7 @@ struct LoggingConfig {
     uint32_t rate_per_s = 100;  // lines per second per event name; 0: unlimited
     uint32_t burst = 500;
     bool timestamps = true;
+    bool operator==(const LoggingConfig &) const = default;
 };
 
 // ESP security associations (ipsec:), static; the IKE daemon and the REST API
@@ -292,12 +315,14 @@ struct IpsecSaConfig {
     std::string reply_sa;         // inbound: name of the outbound SA for replies
     int reply_index = -1;         // its index in IpsecConfig::sas (validation)
     std::optional<Ipv4Prefix> lac;  // outbound: LAC addresses it protects (default: peer/32)
+    bool operator==(const IpsecSaConfig &) const = default;
 };
 
 struct IpsecConfig {
     uint32_t replay_window = 64;  // default for inbound SAs: 0 (off) or 64..4096
     uint32_t max_sas = 1024;      // SA records in the data plane (static + added at run time)
     std::vector<IpsecSaConfig> sas;
+    bool operator==(const IpsecConfig &) const = default;
 };
 
 struct EalConfig {
@@ -306,6 +331,28 @@ struct EalConfig {
     std::string file_prefix = "lnsd";
     bool no_pci = false;
     std::vector<std::string> extra_args;
+    bool operator==(const EalConfig &) const = default;
+};
+
+// The management API (mgmt/): REST over HTTP/1.1, optionally TLS.  Absent
+// section: no API.  Read at start; changing it needs a restart.
+struct ApiTlsConfig {
+    std::string cert;  // PEM files, relative to the configuration file
+    std::string key;
+    bool operator==(const ApiTlsConfig &) const = default;
+};
+
+struct ApiConfig {
+    bool enabled = false;                // true when the section is present, unless set false
+    std::string listen = "127.0.0.1:8080";
+    uint32_t listen_ip = 0x7f000001;     // host order, from listen
+    uint16_t listen_port = 8080;
+    std::string token_file;              // bearer token (required when enabled)
+    std::optional<ApiTlsConfig> tls;
+    bool allow_plaintext_remote = false; // non-loopback listen without TLS
+    uint32_t max_body_bytes = 1u << 20;  // larger requests: 413
+    uint32_t command_timeout_ms = 5000;  // control core reply bound: 503 after it
+    bool operator==(const ApiConfig &) const = default;
 };
 
 struct Config {
@@ -330,9 +377,11 @@ struct Config {
     AaaConfig aaa;
     LoggingConfig logging;
     IpsecConfig ipsec;
+    ApiConfig api;
 
     // First core port (upstream traffic leaves here); set by validation.
     uint16_t core_port = 0;
+    bool operator==(const Config &) const = default;
 };
 
 }  // namespace lns::cfg

@@ -54,6 +54,8 @@ void parse_aaa(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 // checks references (reply_sa, local addresses on access ports) after ports.
 void parse_ipsec(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 void validate_ipsec(Parsed &p, Diagnostics &diag);
+// api (parse_api.cpp).
+void parse_api(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 
 void validate_topology(Parsed &p, Diagnostics &diag);
 void validate_sessions(Parsed &p, Diagnostics &diag);

@@ -152,7 +152,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     MapReader r(root, "",
                 {"eal", "control_lcore", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
                  "stats_interval_s", "worker_idle_sleep_us", "ports", "workers", "neighbors", "tables", "mtu", "arp",
-                 "sessions", "l2tp", "ppp", "aaa", "logging", "ipsec"},
+                 "sessions", "l2tp", "ppp", "aaa", "logging", "ipsec", "api"},
                 diag);
     if (!r.ok()) return;
     r.require({"ports", "workers"});
@@ -168,6 +168,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     parse_l2tp(section("l2tp"), p, diag);  // after tables
     parse_ppp(section("ppp"), p, diag);
     parse_aaa(section("aaa"), p, diag);    // after ppp
+    parse_api(section("api"), p, diag);
     if (auto n = r.get("ports")) parse_ports(*n, p, diag);
     if (auto n = r.get("workers")) parse_workers(*n, p, diag);
     parse_neighbors(section("neighbors"), p, diag);

@@ -35,7 +35,8 @@ bool on_link(uint32_t a, const cfg::Ipv4Prefix &p) {
 ControlCore::ControlCore(dp::Runtime &rt)
     : rt_(rt),
       dir_(rt.cfg.tables.max_neighbors),
-      resolver_(rt.cfg.tables.max_neighbors, resolver_config(rt.cfg)) {}
+      resolver_(rt.cfg.tables.max_neighbors, resolver_config(rt.cfg)),
+      running_(rt.cfg) {}
 
 ControlCore::~ControlCore() {
     for (auto &[idx, q] : pending_) rte_pktmbuf_free_bulk(q.data(), unsigned(q.size()));

@@ -141,6 +141,28 @@ public:
     const SubscriberManager *subscribers() const { return subs_.get(); }
     std::vector<std::pair<std::string, uint64_t>> counter_list() const;
 
+    // ---- Management (control_apply.cpp; called from the command queue that
+    // lnsd's control loop drains, so still on the control lcore) ----
+    // The L2TP endpoint settings of `cfg`: start-up and reload use this one function.
+    static l2tp::EndpointConfig endpoint_config(const cfg::Config &cfg);
+    // The configuration running now (start-up file, then each applied reload).
+    const cfg::Config &running_config() const { return running_; }
+    // Applies `next`, whose differences from running_config() are all hot
+    // (cfg::diff_config(...).restart empty; the caller checks): L2TP policies,
+    // limits and timers, local users, pools appended, AAA defaults.  Sessions
+    // keep running; what changed applies to tunnels and calls set up later.
+    void apply_config(const cfg::Config &next);
+    // Addresses (IPv4) or prefixes (IPv6) held from the pool named `name`.
+    uint64_t pool_in_use(bool ipv6, const std::string &name) const;
+    // Ends a subscriber like a RADIUS Disconnect (LCP Terminate, accounting
+    // Stop, CDN); a call without a subscriber gets a CDN.  False if unknown.
+    bool disconnect_session(uint32_t index);
+    // StopCCN (result 1, general clear) to a tunnel, ending its calls.
+    bool clear_tunnel(uint16_t tunnel_id);
+    // Signalled sessions: (tunnel << 16 | session) -> data-plane index.
+    const std::unordered_map<uint32_t, uint32_t> &l2tp_session_map() const { return l2tp_sessions_; }
+    uint64_t now() const { return now_; }
+
 private:
     void handle_punt(rte_mbuf *m, uint64_t now);
     void handle_arp(rte_mbuf *m, uint64_t now);
@@ -222,6 +244,8 @@ private:
     net::UdpSocket dae_sock_;
     std::unique_ptr<aaa::DaeServer> dae_;
     uint64_t next_socket_poll_ = 0;
+
+    cfg::Config running_;  // control_apply.cpp
 };
 
 }  // namespace lns::cp

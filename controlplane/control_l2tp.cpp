@@ -49,14 +49,13 @@ l2tp::PeerPolicy to_policy(const cfg::L2tpPeer &p) {
 
 }  // namespace
 
-void ControlCore::init_l2tp() {
-    const cfg::L2tpConfig &lc = rt_.cfg.l2tp;
-    if (!lc.enabled) return;
+l2tp::EndpointConfig ControlCore::endpoint_config(const cfg::Config &cfg) {
+    const cfg::L2tpConfig &lc = cfg.l2tp;
     l2tp::EndpointConfig ec;
     ec.host_name = lc.host_name;
     ec.vendor_name = "lnsd";
     ec.max_tunnels = lc.max_tunnels;
-    ec.max_sessions = std::min(lc.max_sessions, rt_.cfg.tables.max_sessions);
+    ec.max_sessions = std::min(lc.max_sessions, cfg.tables.max_sessions);
     ec.max_sessions_per_tunnel = lc.max_sessions_per_tunnel;
     ec.call_setup_timeout_s = lc.call_setup_timeout_s;
     ec.id_quarantine_s = lc.id_quarantine_s;
@@ -65,6 +64,12 @@ void ControlCore::init_l2tp() {
     ec.default_peer = to_policy(lc.defaults);
     ec.default_peer.name = "default";
     for (const auto &p : lc.peers) ec.peers.push_back(to_policy(p));
+    return ec;
+}
+
+void ControlCore::init_l2tp() {
+    if (!rt_.cfg.l2tp.enabled) return;
+    l2tp::EndpointConfig ec = endpoint_config(rt_.cfg);
     // One entry per call from ICRP on: never rehashed while calls arrive.
     l2tp_sessions_.reserve(ec.max_sessions);
     std::random_device rd;

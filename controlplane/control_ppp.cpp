@@ -150,11 +150,15 @@ std::vector<std::pair<std::string, uint64_t>> ControlCore::subscriber_counter_li
         v.emplace_back("radius_in_flight", rc->in_flight());
     }
     const auto &pools = aaa_->pools();
-    for (const auto &pl : pools.ipv4_pools()) {
+    for (size_t i = 0; i < pools.ipv4_pools().size(); i++) {
+        if (pools.retired4(i)) continue;  // removed by a reload
+        const auto &pl = pools.ipv4_pools()[i];
         v.emplace_back("pool_" + pl.name() + "_used", pl.index().used());
         v.emplace_back("pool_" + pl.name() + "_exhausted", pl.index().counters().exhausted);
     }
-    for (const auto &pl : pools.ipv6_pools()) {
+    for (size_t i = 0; i < pools.ipv6_pools().size(); i++) {
+        if (pools.retired6(i)) continue;
+        const auto &pl = pools.ipv6_pools()[i];
         v.emplace_back("pool_" + pl.name() + "_used", pl.index().used());
         v.emplace_back("pool_" + pl.name() + "_exhausted", pl.index().counters().exhausted);
     }

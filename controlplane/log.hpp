@@ -42,6 +42,17 @@ struct Options {
 };
 
 void configure(const Options &o);
+// The options the `logging:` section of a configuration asks for.
+template <class LoggingConfig>
+Options log_options(const LoggingConfig &c) {
+    Options o;
+    o.level = Level(c.level);
+    o.format = c.json ? Format::json : Format::text;
+    o.rate_per_s = c.rate_per_s;
+    o.burst = c.burst;
+    o.timestamps = c.timestamps;
+    return o;
+}
 Options options();
 void set_level(Level l);
 bool enabled(Level l);

@@ -564,7 +564,29 @@ void SubscriberManager::shutdown(uint64_t now) {
 std::optional<SubscriberManager::View> SubscriberManager::view(uint32_t index) const {
     if (index >= subs_.size() || !subs_[index]) return std::nullopt;
     const Sub &s = *subs_[index];
-    return View{s.index, std::string(s.ppp->user()), s.acct_session_id, s.lease.ipv4, s.up};
+    View v;
+    v.index = s.index;
+    v.user = std::string(s.ppp->user());
+    v.acct_session_id = s.acct_session_id;
+    v.ipv4 = s.lease.ipv4;
+    v.up = s.up;
+    v.tunnel = s.tunnel;
+    v.session = s.session;
+    v.ipv6 = s.lease.ipv6;
+    v.ipv6_up = s.ipv6_up;
+    v.ending = s.ending;
+    v.started_ns = s.started;
+    v.up_ns = s.up_at;
+    v.ppp = s.ppp.get();
+    return v;
+}
+
+bool SubscriberManager::disconnect(uint32_t index, uint64_t now) {
+    Entry entry(*this, now);
+    Sub *s = find(index);
+    if (!s || s->ending) return false;
+    end(*s, SubEnd::disconnect, ppp::EndReason::none);
+    return true;
 }
 
 }  // namespace lns::cp

@@ -112,12 +112,22 @@ public:
     const ppp::PppShared &ppp_shared() const { return ppp_; }
     // Per subscriber, for stats and tests.
     struct View {
-        uint32_t index;
+        uint32_t index = 0;
         std::string user, acct_session_id;
         std::optional<uint32_t> ipv4;
-        bool up;
+        bool up = false;
+        // for the management API (mgmt/)
+        uint16_t tunnel = 0, session = 0;
+        std::optional<aaa::Ipv6Prefix> ipv6;
+        bool ipv6_up = false, ending = false;
+        uint64_t started_ns = 0, up_ns = 0;
+        const ppp::PppSession *ppp = nullptr;  // valid until the next call into the manager
     };
     std::optional<View> view(uint32_t index) const;
+    // Ends a subscriber as a RADIUS Disconnect-Request does (LCP Terminate,
+    // accounting Stop, CDN); the management API's disconnect.  False if there is
+    // no such subscriber or it is already ending.
+    bool disconnect(uint32_t index, uint64_t now);
 
     // ppp::SessionHost
     void ppp_send(ppp::PppSession &s, uint16_t protocol, std::span<const uint8_t> packet) override;

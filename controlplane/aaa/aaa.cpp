@@ -39,6 +39,12 @@ Aaa::Aaa(const cfg::AaaConfig &cfg, uint32_t nas_ip, RadiusClient::RandomFn rng,
     }
 }
 
+void Aaa::reconfigure(const cfg::AaaConfig &cfg) {
+    cfg_ = cfg;
+    users_.replace(cfg.users);
+    pools_.reconfigure(cfg);
+}
+
 void Aaa::local_answer(uint64_t tag, const ppp::VerifyRequest &req) {
     const ppp::AuthVerdict v = users_.verify(req);
     AuthAnswer a;

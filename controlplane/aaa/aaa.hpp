@@ -86,6 +86,12 @@ public:
     void on_timer(uint64_t now);
     uint64_t next_deadline();
 
+    // Configuration reload (the caller checked with cfg::diff_config that only
+    // hot keys differ, and that pools removed or changed hold no address): the
+    // new user list, pools added / retired (AddressPools::reconfigure), default
+    // pools and timeouts for subscribers authenticated from now on.
+    void reconfigure(const cfg::AaaConfig &cfg);
+
     AddressPools &pools() { return pools_; }
     LocalUsers &users() { return users_; }
     const RadiusClient *radius() const { return radius_.get(); }

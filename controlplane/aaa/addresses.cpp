@@ -31,19 +31,73 @@ AddressPools::AddressPools(const cfg::AaaConfig &aaa)
     v6_.reserve(aaa.ipv6_pools.size());
     for (const auto &p : aaa.ipv6_pools)
         v6_.emplace_back(p.name, Ipv6Prefix{p.prefix.addr, p.prefix.len}, p.delegated_len);
+    cfg4_ = aaa.ipv4_pools;
+    cfg6_ = aaa.ipv6_pools;
+    retired4_.assign(v4_.size(), false);
+    retired6_.assign(v6_.size(), false);
+}
+
+namespace {
+
+// Retires held pools that `want` no longer has (by name and value); returns
+// which of `want` still need creating.
+template <class Cfg>
+std::vector<const Cfg *> sync_pools(const std::vector<Cfg> &held, std::vector<bool> &retired,
+                                    const std::vector<Cfg> &want) {
+    std::vector<const Cfg *> create;
+    for (const Cfg &w : want) {
+        bool kept = false;
+        for (size_t i = 0; i < held.size(); i++) kept |= !retired[i] && held[i] == w;
+        if (!kept) create.push_back(&w);
+    }
+    for (size_t i = 0; i < held.size(); i++) {
+        bool wanted = false;
+        for (const Cfg &w : want) wanted |= held[i] == w;
+        if (!wanted) retired[i] = true;
+    }
+    return create;
+}
+
+}  // namespace
+
+void AddressPools::reconfigure(const cfg::AaaConfig &aaa) {
+    default4_ = aaa.default_ipv4_pool;
+    default6_ = aaa.default_ipv6_pool;
+    for (const auto *p : sync_pools(cfg4_, retired4_, aaa.ipv4_pools)) {
+        v4_.emplace_back(p->name, p->first, p->last);
+        cfg4_.push_back(*p);
+        retired4_.push_back(false);
+    }
+    for (const auto *p : sync_pools(cfg6_, retired6_, aaa.ipv6_pools)) {
+        v6_.emplace_back(p->name, Ipv6Prefix{p->prefix.addr, p->prefix.len}, p->delegated_len);
+        cfg6_.push_back(*p);
+        retired6_.push_back(false);
+    }
+}
+
+uint32_t AddressPools::in_use4(std::string_view name) const {
+    for (size_t i = 0; i < v4_.size(); i++)
+        if (!retired4_[i] && v4_[i].name() == name) return v4_[i].index().used();
+    return 0;
+}
+
+uint32_t AddressPools::in_use6(std::string_view name) const {
+    for (size_t i = 0; i < v6_.size(); i++)
+        if (!retired6_[i] && v6_[i].name() == name) return v6_[i].index().used();
+    return 0;
 }
 
 int AddressPools::find4(std::string_view name) const {
     if (name.empty()) name = default4_;
     for (size_t i = 0; i < v4_.size(); i++)
-        if (v4_[i].name() == name) return int(i);
+        if (!retired4_[i] && v4_[i].name() == name) return int(i);
     return -1;
 }
 
 int AddressPools::find6(std::string_view name) const {
     if (name.empty()) name = default6_;
     for (size_t i = 0; i < v6_.size(); i++)
-        if (v6_[i].name() == name) return int(i);
+        if (!retired6_[i] && v6_[i].name() == name) return int(i);
     return -1;
 }
 
@@ -55,7 +109,7 @@ AssignError AddressPools::fail(AssignError e) {
 AssignError AddressPools::assign4(const AddressRequest &req, Lease *out) {
     if (req.ipv4) {
         for (size_t i = 0; i < v4_.size(); i++) {
-            if (!v4_[i].contains(*req.ipv4)) continue;
+            if (retired4_[i] || !v4_[i].contains(*req.ipv4)) continue;
             if (!v4_[i].claim(*req.ipv4)) return AssignError::ipv4_in_use;
             out->ipv4 = req.ipv4;
             out->pool4 = int(i);
@@ -78,7 +132,7 @@ AssignError AddressPools::assign6(const AddressRequest &req, Lease *out) {
     if (!req.want_ipv6) return AssignError::ok;
     if (req.ipv6) {
         for (size_t i = 0; i < v6_.size(); i++) {
-            if (!v6_[i].contains(*req.ipv6)) continue;
+            if (retired6_[i] || !v6_[i].contains(*req.ipv6)) continue;
             if (!v6_[i].claim(*req.ipv6)) return AssignError::ipv6_in_use;
             out->ipv6 = req.ipv6;
             out->pool6 = int(i);

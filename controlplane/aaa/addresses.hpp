@@ -60,6 +60,18 @@ public:
     // optional for the subscriber: without a pool and without a fixed prefix the
     // lease simply has none (not an error) unless a named pool was asked for.
     AssignError assign(const AddressRequest &req, Lease *out);
+    // Configuration reload, pools matched by name: unchanged ones stay; ones
+    // removed or changed are retired (never allocated from again; the caller
+    // checked with in_use4/6 that none of their addresses is held); new and
+    // changed ones are appended.  Leases keep their pool indices: retired
+    // pools keep their slot (and memory) until restart.  Takes the default
+    // pool names too.
+    void reconfigure(const cfg::AaaConfig &aaa);
+    // Addresses / prefixes held from the live pool named `name` (0: none).
+    uint32_t in_use4(std::string_view name) const;
+    uint32_t in_use6(std::string_view name) const;
+    bool retired4(size_t i) const { return i < retired4_.size() && retired4_[i]; }
+    bool retired6(size_t i) const { return i < retired6_.size() && retired6_[i]; }
     void release(Lease &lease);
 
     const std::vector<Ipv4Pool> &ipv4_pools() const { return v4_; }
@@ -75,6 +87,9 @@ private:
 
     std::vector<Ipv4Pool> v4_;
     std::vector<Ipv6PrefixPool> v6_;
+    std::vector<cfg::Ipv4PoolConfig> cfg4_;  // what each of v4_ was built from
+    std::vector<cfg::Ipv6PoolConfig> cfg6_;
+    std::vector<bool> retired4_, retired6_;
     std::string default4_, default6_;
     std::set<uint32_t> fixed4_;
     std::set<std::array<uint8_t, 17>> fixed6_;  // prefix bytes + length

@@ -129,6 +129,11 @@ Endpoint::Endpoint(EndpointConfig cfg, Random &rng, SendFn send, EventFn on_even
 
 Endpoint::~Endpoint() = default;
 
+void Endpoint::reconfigure(EndpointConfig cfg) {
+    cfg.id_quarantine_s = cfg_.id_quarantine_s;
+    cfg_ = std::move(cfg);
+}
+
 const Tunnel *Endpoint::tunnel(uint16_t id) const {
     auto it = tunnels_.find(id);
     return it == tunnels_.end() ? nullptr : it->second.get();

@@ -175,6 +175,10 @@ public:
     bool close_tunnel(uint16_t tunnel, uint16_t result, uint16_t error, uint64_t now);
     // StopCCN "shutting down" (result 6) on every tunnel.
     void shutdown(uint64_t now);
+    // Configuration reload: new policies, limits and timers for tunnels and
+    // calls set up from now on.  Tunnels keep the policy they were opened with;
+    // id_quarantine_s keeps its start-up value (the id allocator is built with it).
+    void reconfigure(EndpointConfig cfg);
     // Keeps `id` out of tunnel id allocation (tunnel ids of static sessions, which
     // share the data-plane session table).  False if it is already taken.
     bool reserve_tunnel_id(uint16_t id) { return tunnel_ids_.reserve(id); }

@@ -2,9 +2,13 @@
 //
 //   lnsd -c FILE [--duration S] [--warmup S] [--exit-idle MS] [--stats-json FILE] [--quiet]
 //   lnsd --check-config FILE
+//   lnsd --print-routes
 //
 // The main lcore runs the control core; workers run on the lcores the
-// configuration names.  SIGINT/SIGTERM stop it; SIGUSR1 prints the counters.
+// configuration names; with an `api:` section a management thread serves the
+// REST API (mgmt/), whose commands the control loop runs from a queue.
+// SIGINT/SIGTERM stop it; SIGUSR1 prints the counters; SIGHUP reloads the
+// configuration file through the API's apply path.
 #include <rte_cycles.h>
 #include <rte_eal.h>
 
@@ -13,9 +17,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "config/load.hpp"
+#include "mgmt/api_server.hpp"
+#include "mgmt/apply.hpp"
+#include "mgmt/command_queue.hpp"
+#include "mgmt/config_store.hpp"
+#include "mgmt/views.hpp"
 #include "controlplane/control_core.hpp"
 #include "controlplane/log.hpp"
 #include "crypto/ipsec_mb_info.hpp"
@@ -27,10 +37,13 @@ namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_dump = 0;
+volatile std::sig_atomic_t g_reload = 0;
 
 void on_signal(int sig) {
     if (sig == SIGUSR1)
         g_dump = 1;
+    else if (sig == SIGHUP)
+        g_reload = 1;
     else
         g_stop = 1;
 }
@@ -57,8 +70,9 @@ void usage(FILE *f) {
         "  --exit-idle MS        stop once no port has received for MS milliseconds\n"
         "  --stats-json FILE     write the final counters as JSON\n"
         "  --quiet               no summary on stdout at exit\n"
+        "  --print-routes        print the management API's routes (METHOD PATH) and exit\n"
         "  -h, --help            this text\n"
-        "SIGUSR1 prints the counters; SIGINT/SIGTERM stop lnsd.\n",
+        "SIGUSR1 prints the counters; SIGHUP reloads the configuration; SIGINT/SIGTERM stop lnsd.\n",
         f);
 }
 
@@ -79,6 +93,10 @@ bool parse_args(int argc, char **argv, Options *o) {
         else if (a == "--exit-idle") o->exit_idle_ms = std::atof(value("--exit-idle"));
         else if (a == "--stats-json") o->stats_json = value("--stats-json");
         else if (a == "--quiet") o->quiet = true;
+        else if (a == "--print-routes") {
+            for (const auto &r : lns::mgmt::routes()) std::printf("%s %s\n", r.method, r.path);
+            std::exit(0);
+        }
         else if (a == "-h" || a == "--help") usage(stdout), std::exit(0);
         else {
             std::fprintf(stderr, "lnsd: unknown argument '%s'\n", a.c_str());
@@ -93,24 +111,40 @@ bool parse_args(int argc, char **argv, Options *o) {
     return true;
 }
 
+std::string read_text(const std::string &path) {
+    std::ifstream in(path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
 uint64_t now_ns() {
     return uint64_t(double(rte_get_tsc_cycles()) * 1e9 / double(rte_get_tsc_hz()));
 }
 
 lns::dp::Snapshot snapshot(const lns::dp::Runtime &rt, const lns::cp::ControlCore &cc) {
-    lns::dp::Snapshot s = lns::dp::take_snapshot(rt);
-    s.control = cc.counter_list();
-    s.l2tp = cc.l2tp_counter_list();
-    s.subscribers = cc.subscriber_counter_list();
-    s.tunnels = cc.tunnel_rows();
-    return s;
+    return lns::mgmt::full_snapshot(rt, cc);
+}
+
+// SIGHUP: the file again, through the API's apply path; the result is logged.
+void reload(lns::cp::ControlCore &cc, lns::mgmt::ConfigStore &store) {
+    std::string text;
+    const lns::mgmt::Candidate c = store.reload(&text);
+    const lns::mgmt::Outcome o = c.config ? lns::mgmt::apply_candidate(cc, store, c, text, std::nullopt, false)
+                                          : lns::mgmt::reject(c);
+    lns::log::event(o.status < 300 ? lns::log::Level::notice : lns::log::Level::warning, "config_reload")
+        .kv("trigger", "SIGHUP")
+        .kv("file", store.path())
+        .kv("status", o.status)
+        .kv("result", o.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // The control loop on the main lcore; returns when a stop condition holds.
 void run(lns::dp::Runtime &rt, lns::cp::ControlCore &cc, const Options &o,
-         lns::dp::Snapshot *window_start) {
+         lns::dp::Snapshot *window_start, lns::mgmt::CommandQueue &queue, lns::mgmt::ConfigStore &store) {
     const uint64_t t0 = now_ns();
-    const uint64_t stats_every = uint64_t(rt.cfg.stats_interval_s) * 1000000000ull;
+    uint32_t stats_interval_s = cc.running_config().stats_interval_s;  // hot: follows reloads
+    uint64_t stats_every = uint64_t(stats_interval_s) * 1000000000ull;
     uint64_t next_stats = stats_every ? t0 + stats_every : UINT64_MAX;
     bool warm = o.warmup <= 0;
     uint64_t last_rx = 0, last_rx_change = t0, next_idle_check = t0;
@@ -127,7 +161,16 @@ void run(lns::dp::Runtime &rt, lns::cp::ControlCore &cc, const Options &o,
             lns::tools::sd_notify("WATCHDOG=1");
             next_wd = now + wd_every;
         }
-        idle_polls = cc.poll(now) ? 0 : idle_polls + 1;
+        idle_polls = cc.poll(now) + queue.drain() ? 0 : idle_polls + 1;
+        if (g_reload) {
+            g_reload = 0;
+            reload(cc, store);
+        }
+        if (cc.running_config().stats_interval_s != stats_interval_s) {
+            stats_interval_s = cc.running_config().stats_interval_s;
+            stats_every = uint64_t(stats_interval_s) * 1000000000ull;
+            next_stats = stats_every ? now + stats_every : UINT64_MAX;
+        }
         if (!warm && now - t0 >= uint64_t(o.warmup * 1e9)) {
             *window_start = snapshot(rt, cc);
             warm = true;
@@ -171,8 +214,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     namespace log = lns::log;
-    log::configure({log::Level(cfg.logging.level), cfg.logging.json ? log::Format::json : log::Format::text,
-                    cfg.logging.rate_per_s, cfg.logging.burst, cfg.logging.timestamps});
+    log::configure(log::log_options(cfg.logging));
     log::event(log::Level::notice, "lnsd_start").kv("version", LNS_VERSION).kv("config", o.config);
     std::string err;
     if (!lns::dp::init_eal(cfg, argv[0], &err)) {
@@ -210,8 +252,33 @@ int main(int argc, char **argv) {
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
         std::signal(SIGUSR1, on_signal);
+        std::signal(SIGHUP, on_signal);
+        lns::mgmt::CommandQueue queue;
+        lns::mgmt::ConfigStore store(o.config, read_text(o.config));
+        lns::mgmt::UnwiredSaBackend sas;  // until the ESP SA table is wired (sa_backend.hpp)
+        std::unique_ptr<lns::mgmt::ApiServer> api;
+        if (cfg.api.enabled) {
+            const auto slash = o.config.rfind('/');
+            const std::string dir = slash == std::string::npos ? "" : o.config.substr(0, slash + 1);
+            const std::string tf = cfg.api.token_file[0] == '/' ? cfg.api.token_file : dir + cfg.api.token_file;
+            std::string token;
+            if (lns::mgmt::read_token_file(tf, &token, &err)) {
+                api = std::make_unique<lns::mgmt::ApiServer>(cfg.api, token, dir, queue, *rt, *cc, store, sas);
+                if (!api->start(&err)) api.reset();
+            }
+            if (!api) {
+                std::fprintf(stderr, "lnsd: %s\n", err.c_str());
+                g_stop = 1;
+                rc = 1;
+            } else {
+                std::printf("lnsd: management API on %s://%s\n", cfg.api.tls ? "https" : "http", cfg.api.listen.c_str());
+                std::fflush(stdout);
+            }
+        }
         lns::dp::Snapshot start = snapshot(*rt, *cc);
-        run(*rt, *cc, o, &start);
+        run(*rt, *cc, o, &start, queue, store);
+        queue.close();  // API requests still waiting get 503
+        api.reset();
         lns::tools::sd_notify("STOPPING=1\nSTATUS=stopping: StopCCN to every tunnel");
         log::event(log::Level::notice, "lnsd_stopping")
             .kv("reason", g_stop ? "signal" : "duration or idle exit");

@@ -98,3 +98,43 @@ TEST(AddressPools, UnknownOrMissingPools) {
 
 }  // namespace
 }  // namespace lns::cp::aaa
+
+namespace lns::cp::aaa {
+namespace {
+
+// Configuration reload: pools added, removed and changed by name; leases of
+// the pools kept stay valid and are released into the right pool.
+TEST(AddressPools, ReconfigureAddsRetiresAndKeepsLeases) {
+    AddressPools ap(two_pools());
+    Lease held;
+    ASSERT_EQ(ap.assign(req({}, "other"), &held), AssignError::ok);
+    cfg::AaaConfig next = two_pools();
+    next.ipv4_pools.erase(next.ipv4_pools.begin());             // "small" removed
+    next.ipv4_pools.push_back({"big", 0x64410001, 0x644100ff});  // 100.65.0.1-255 added
+    next.default_ipv4_pool = "big";
+    EXPECT_EQ(ap.in_use4("small"), 0u);
+    EXPECT_EQ(ap.in_use4("other"), 1u);
+    ap.reconfigure(next);
+    EXPECT_TRUE(ap.retired4(0));
+    EXPECT_FALSE(ap.retired4(1));
+    Lease a;
+    EXPECT_EQ(ap.assign(req({}, "small"), &a), AssignError::no_ipv4_pool);
+    ASSERT_EQ(ap.assign(req(), &a), AssignError::ok);  // the new default
+    EXPECT_EQ(*a.ipv4 >> 8, 0x644100u);
+    // a fixed address inside the retired pool is now outside every pool
+    Lease f;
+    ASSERT_EQ(ap.assign(req(0x64400001), &f), AssignError::ok);
+    EXPECT_EQ(f.pool4, -1);
+    ap.release(held);  // back into "other", which was kept
+    EXPECT_EQ(ap.in_use4("other"), 0u);
+    // "other" changed: the old one retired, a new one with the same name
+    next.ipv4_pools[0].last = 0x64400102;
+    ap.reconfigure(next);
+    Lease b, c;
+    ASSERT_EQ(ap.assign(req({}, "other"), &b), AssignError::ok);
+    ASSERT_EQ(ap.assign(req({}, "other"), &c), AssignError::ok);  // two addresses now
+    EXPECT_EQ(ap.in_use4("other"), 2u);
+}
+
+}  // namespace
+}  // namespace lns::cp::aaa
