@@ -106,6 +106,7 @@
 
 #include "tools/lac-emu/dpdk_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
+#include "tools/lac-emu/esp_link.hpp"
 #include "tools/lac-emu/options.hpp"
 #include "tools/lac-emu/ppp_layer.hpp"
 #include "tools/lac-emu/udp_link.hpp"
@@ -135,7 +136,16 @@ int main(int argc, char **argv) {
             break;
     }
     std::unique_ptr<Link> link;
-    if (o.link == LinkKind::dpdk) {
+    EspLink *esp = nullptr;
+    if (!o.ipsec_path.empty()) {
+        auto e = std::make_unique<EspLink>(o.esp);
+        if (!e->error().empty()) {
+            std::fprintf(stderr, "lns-lac-emu: %s\n", e->error().c_str());
+            return 2;
+        }
+        esp = e.get();
+        link = std::move(e);
+    } else if (o.link == LinkKind::dpdk) {
         auto d = std::make_unique<DpdkLink>(o.dpdk);
         if (!d->error().empty() || !d->resolve()) {
             std::fprintf(stderr, "lns-lac-emu: %s\n", d->error().c_str());
@@ -162,6 +172,12 @@ int main(int argc, char **argv) {
     Emulator emu(o.emu, *link, ppp.get());
     emu.set_stop_flag(&g_signals);
     const auto with_ppp = [&](Report r, bool final) {
+        if (esp) {
+            r.ipsec.enabled = true;
+            r.ipsec.keepalive_s = double(o.esp.keepalive_ns) / 1e9;
+            r.ipsec.link = esp->esp_counters();
+            r.ipsec.clients = esp->client_stats();
+        }
         if (!ppp) return r;
         r.ppp = ppp->report(final);
         r.success = r.success && ppp->success(r.sessions.established);

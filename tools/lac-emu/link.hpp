@@ -62,6 +62,10 @@ class Link {
     // The local address and port the link sends from (host order; 0: any).
     virtual uint32_t local_ip() const = 0;
     virtual uint16_t local_port() const = 0;
+    // Independent client channels the link carries (EspLink: one per emulated
+    // L2TP/IPsec client).  Tunnel i uses channel i % channels(), passed in
+    // Transport::iface to send() and set by poll().
+    virtual uint16_t channels() const { return 1; }
 };
 
 }  // namespace lns::lacemu

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -38,6 +39,19 @@ const char kUsage[] =
     "  --dpdk-port N              ethdev port id [the first]\n"
     "  --peer-mac MAC             static MAC of the next hop (else ARP)\n"
     "  --gateway ADDR             next hop when the LNS is not on-link [the LNS]\n"
+    "L2TP/IPsec (RFC 3193; --link udp only):\n"
+    "  --ipsec FILE               carry L2TP in ESP, transport mode, UDP-encapsulated\n"
+    "                             (RFC 3948) to the LNS's port 4500: one emulated client\n"
+    "                             per 'client' line of FILE, each with its own SA pair\n"
+    "                             and UDP source port on the --local address (clients\n"
+    "                             behind one NAT); tunnel i uses client i modulo their\n"
+    "                             number; needs --local ADDR.  FILE lines:\n"
+    "                             client port=P cipher=C [integrity=I] out_spi=N\n"
+    "                             out_key=HEX in_spi=N in_key=HEX [out_auth_key=HEX\n"
+    "                             in_auth_key=HEX] [esn=0|1] [replay_window=64]\n"
+    "                             (out: to the LNS; see tools/lac-emu/ipsec_file.hpp)\n"
+    "  --natt-keepalive SECONDS   send a NAT keepalive (0xFF) from every client port\n"
+    "                             this often (0: never) [0]\n"
     "What:\n"
     "  -t, --tunnels N            tunnels to open, 1..65535 [1]\n"
     "  -s, --sessions-per-tunnel S  sessions per tunnel, 0..65535 [1]\n"
@@ -218,6 +232,8 @@ enum : int {
     kTrafficDest,
     kTrafficProto,
     kTrafficPort,
+    kIpsec,
+    kNattKeepalive,
 };
 
 const option kLongopts[] = {
@@ -269,6 +285,8 @@ const option kLongopts[] = {
     {"traffic-dest", required_argument, nullptr, kTrafficDest},
     {"traffic-proto", required_argument, nullptr, kTrafficProto},
     {"traffic-port", required_argument, nullptr, kTrafficPort},
+    {"ipsec", required_argument, nullptr, kIpsec},
+    {"natt-keepalive", required_argument, nullptr, kNattKeepalive},
     {"interval", required_argument, nullptr, kInterval},
     {"json", required_argument, nullptr, kJson},
     {"seed", required_argument, nullptr, kSeed},
@@ -462,6 +480,15 @@ bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *err
             if (!parse_u64(arg, 65535, v) || v == 0) return bad("--traffic-port");
             o.ppp.traffic.port = uint16_t(v);
             return true;
+        case kIpsec:
+            o.ipsec_path = arg;
+            return true;
+        case kNattKeepalive: {
+            double sec = 0;
+            if (!parse_real(arg, 3600, sec)) return bad("--natt-keepalive (seconds, 0..3600)");
+            o.esp.keepalive_ns = uint64_t(sec * 1e9);
+            return true;
+        }
         case kPassword:
             e.call.password = arg;
             return true;
@@ -495,6 +522,33 @@ bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *err
     }
     *error = "unknown option (see --help)";
     return false;
+}
+
+// --ipsec: the client file and the addresses the ESP link needs.
+bool finish_ipsec(Options &o, std::string *error) {
+    if (o.link != LinkKind::udp) {
+        *error = "--ipsec works with --link udp only";
+        return false;
+    }
+    if (o.udp.local_ip == 0) {
+        *error = "--ipsec needs --local ADDR (the clients' common, NAT, address: the inner "
+                 "IPv4 header and checksum use it)";
+        return false;
+    }
+    if (o.udp.local_port == 0) {
+        *error = "--ipsec needs a local (inner L2TP) port other than 0";
+        return false;
+    }
+    if (!load_ipsec_file(o.ipsec_path, o.esp.clients, error)) return false;
+    if (o.esp.clients.size() > 65535) {
+        *error = o.ipsec_path + ": more than 65535 clients";
+        return false;
+    }
+    o.esp.local_ip = o.udp.local_ip;
+    o.esp.local_port = o.udp.local_port;
+    o.esp.lns_ip = o.emu.lns_ip;
+    o.esp.socket_buffer = std::min(o.udp.socket_buffer, 4 << 20);
+    return true;
 }
 
 }  // namespace
@@ -547,6 +601,11 @@ ParseResult parse_options(int argc, char **argv, Options &o, std::string *error)
         o.dpdk.local_ip = o.udp.local_ip;
         o.dpdk.local_port = o.udp.local_port;
         o.dpdk.peer_ip = e.lns_ip;
+    }
+    if (!o.ipsec_path.empty() && !finish_ipsec(o, error)) return ParseResult::error;
+    if (o.ipsec_path.empty() && o.esp.keepalive_ns) {
+        *error = "--natt-keepalive needs --ipsec FILE";
+        return ParseResult::error;
     }
     if (!o.ppp.enabled && (o.ppp.ipv6 || o.ppp.auth != AuthChoice::any || o.ppp.traffic.pps > 0)) {
         *error = "--auth, --ipv6 and --traffic need --ppp";

@@ -8,6 +8,7 @@
 
 #include "tools/lac-emu/dpdk_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
+#include "tools/lac-emu/esp_link.hpp"
 #include "tools/lac-emu/ppp_layer.hpp"
 #include "tools/lac-emu/udp_link.hpp"
 
@@ -23,6 +24,8 @@ struct Options {
     UdpLinkConfig udp;
     DpdkLinkConfig dpdk;    // local/peer addresses are copied from udp/emu after parsing
     PppLayerConfig ppp;     // --ppp and friends; user/password/seed copied from emu
+    std::string ipsec_path;  // --ipsec FILE: L2TP over ESP (EspLink) instead of plain UDP
+    EspLinkConfig esp;       // its clients; addresses copied from udp/emu after parsing
     std::string json_path;  // empty: no JSON
     bool quiet = false;     // no progress lines, no human summary
 };
