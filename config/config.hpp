@@ -255,6 +255,42 @@ struct AaaConfig {
     RadiusConfig radius;
 };
 
+// ESP security associations (ipsec:), static; the IKE daemon and the REST API
+// add more at run time through the same control-core functions
+// (controlplane/control_ipsec.cpp).  RFC 4301 §4.4.2.
+enum class IpsecCipher : uint8_t { aes_gcm_128, aes_gcm_256, aes_cbc_128, aes_cbc_256, des3_cbc };
+enum class IpsecIntegrity : uint8_t { none, hmac_sha1_96, hmac_sha256_128 };
+
+struct IpsecSaConfig {
+    std::string name;
+    bool inbound = true;
+    uint32_t spi = 0;
+    bool tunnel = false;          // tunnel mode (else transport)
+    uint32_t local = 0;           // host order: an access port's address
+    uint32_t peer = 0;            // host order: the peer's outer address
+    uint16_t port = 0;            // index of the access port whose address is `local`
+    IpsecCipher cipher = IpsecCipher::aes_gcm_128;
+    IpsecIntegrity integrity = IpsecIntegrity::none;
+    std::vector<uint8_t> key;       // cipher key; GCM: without the salt
+    std::array<uint8_t, 4> salt{};  // GCM: the last 4 bytes of `key:` (RFC 4106 §8.1)
+    std::vector<uint8_t> auth_key;
+    bool esn = false;
+    uint32_t replay_window = 64;  // inbound; ipsec.replay_window unless set here
+    bool natt = false;            // UDP-encapsulated (RFC 3948)
+    uint16_t natt_local_port = 4500;
+    uint16_t natt_peer_port = 4500;
+    uint64_t soft_bytes = 0, hard_bytes = 0, soft_packets = 0, hard_packets = 0;
+    std::string reply_sa;         // inbound: name of the outbound SA for replies
+    int reply_index = -1;         // its index in IpsecConfig::sas (validation)
+    std::optional<Ipv4Prefix> lac;  // outbound: LAC addresses it protects (default: peer/32)
+};
+
+struct IpsecConfig {
+    uint32_t replay_window = 64;  // default for inbound SAs: 0 (off) or 64..4096
+    uint32_t max_sas = 1024;      // SA records in the data plane (static + added at run time)
+    std::vector<IpsecSaConfig> sas;
+};
+
 struct EalConfig {
     bool no_huge = false;
     uint32_t memory_mb = 0;  // -m, 0: EAL default
@@ -283,6 +319,7 @@ struct Config {
     L2tpConfig l2tp;
     PppConfig ppp;
     AaaConfig aaa;
+    IpsecConfig ipsec;
 
     // First core port (upstream traffic leaves here); set by validation.
     uint16_t core_port = 0;

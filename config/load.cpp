@@ -76,6 +76,7 @@ void load_into(const std::string &yaml, detail::Parsed &p, detail::Diagnostics &
     detail::parse_document(root, p, diag);
     detail::validate_topology(p, diag);
     detail::validate_sessions(p, diag);
+    detail::validate_ipsec(p, diag);
 }
 
 }  // namespace

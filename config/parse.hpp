@@ -9,6 +9,7 @@
 //   parse_sessions   sessions                                        (parse_sessions.cpp)
 //   validate_topology  addresses, queues polled exactly once, lcores (validate.cpp)
 //   validate_sessions  id/address overflow, duplicates, totals       (validate_sessions.cpp)
+//   validate_ipsec     SA names, (spi, local), reply_sa, local addresses (parse_ipsec.cpp)
 //
 // Parsers fill `Parsed::config` with what they could read, leaving defaults where
 // a value was missing or wrong; the checks ask Diagnostics::clean() before using
@@ -48,6 +49,11 @@ void parse_l2tp(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 // ppp and aaa sections (parse_ppp.cpp, parse_aaa.cpp); aaa after ppp.
 void parse_ppp(const YAML::Node &node, Parsed &p, Diagnostics &diag);
 void parse_aaa(const YAML::Node &node, Parsed &p, Diagnostics &diag);
+
+// ipsec (parse_ipsec.cpp): parsed with the other sections; validate_ipsec
+// checks references (reply_sa, local addresses on access ports) after ports.
+void parse_ipsec(const YAML::Node &node, Parsed &p, Diagnostics &diag);
+void validate_ipsec(Parsed &p, Diagnostics &diag);
 
 void validate_topology(Parsed &p, Diagnostics &diag);
 void validate_sessions(Parsed &p, Diagnostics &diag);

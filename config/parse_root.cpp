@@ -136,7 +136,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     MapReader r(root, "",
                 {"eal", "control_lcore", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
                  "stats_interval_s", "worker_idle_sleep_us", "ports", "workers", "neighbors", "tables", "mtu", "arp",
-                 "sessions", "l2tp", "ppp", "aaa"},
+                 "sessions", "l2tp", "ppp", "aaa", "ipsec"},
                 diag);
     if (!r.ok()) return;
     r.require({"ports", "workers"});
@@ -155,6 +155,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     if (auto n = r.get("workers")) parse_workers(*n, p, diag);
     parse_neighbors(section("neighbors"), p, diag);
     parse_sessions(section("sessions"), p, diag);
+    parse_ipsec(section("ipsec"), p, diag);
 }
 
 }  // namespace lns::cfg::detail

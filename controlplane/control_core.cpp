@@ -92,6 +92,7 @@ bool ControlCore::init(std::string *err) {
             rt_.tables->add_onlink4(be, i);
         }
     }
+    if (!init_ipsec(err)) return false;  // before sessions: they bind to outbound SAs
     for (const auto &blk : cfg.sessions) {
         for (uint32_t i = 0; i < blk.count; i++) {
             const cfg::SessionInstance si = cfg::session_instance(blk, i);
@@ -154,6 +155,10 @@ uint32_t ControlCore::install_session(const SessionRequest &r, std::string *err)
     s.framing = r.framing;
     s.lac_nh = nh;
     s.owner_worker = uint8_t(next_owner_++ % rt_.workers.size());
+    // A LAC covered by an outbound SA is protected: ESP both ways, and the SA's
+    // worker owns the session (the SA's sequence number has one writer).
+    s.sa_out = r.sa_out != dp::kNoSa ? r.sa_out : outbound_sa_for(r.lac_ip);
+    if (s.sa_out != dp::kNoSa) s.owner_worker = rt_.sas->sa(s.sa_out).owner_worker;
     const uint32_t idx = rt_.tables->install_session(s, err);
     if (idx == dp::kInvalidIndex) {
         release_neighbor(nh);
@@ -161,6 +166,7 @@ uint32_t ControlCore::install_session(const SessionRequest &r, std::string *err)
         return idx;
     }
     c_.sessions_installed++;
+    if (s.sa_out != dp::kNoSa) c_.sessions_protected++;
     return idx;
 }
 
@@ -196,6 +202,7 @@ unsigned ControlCore::poll(uint64_t now_ns) {
     if (subs_ && subs_->next_deadline() <= now_ns) timers = true;
     poll_subscribers(now_ns);
     rt_.tables->reclaim();
+    rt_.sas->reclaim();
     // Load: the time of the polls that had something to do (packets or timers);
     // empty polls are the idle loop.
     if (handled || timers) busy_cycles_ += rte_rdtsc() - t0;

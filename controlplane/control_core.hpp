@@ -51,6 +51,22 @@ struct SessionRequest {
     std::optional<std::pair<std::array<uint8_t, 16>, uint8_t>> ipv6;
     uint16_t mru = 1500;
     dp::L2tpTxFraming framing;
+    // Outbound ESP SA protecting the session; kNoSa: the one whose `lac` covers
+    // lac_ip, if any (control_ipsec.cpp).
+    uint16_t sa_out = dp::kNoSa;
+};
+
+// An ESP SA to add (controlplane/control_ipsec.cpp): what YAML, the REST API and
+// an IKE daemon all build.  sa.tunnel_src/dst and the NAT-T ports are filled
+// from local/peer by sa_add.
+struct SaRequest {
+    std::string name;          // unique among live SAs
+    crypto::SaConfig sa;       // SPI, direction, mode, algorithms, keys, ESN, window, NAT-T, lifetime
+    uint32_t local = 0;        // host order: an access port's address
+    uint32_t peer = 0;         // host order: the peer's outer address
+    std::string reply_sa;      // inbound: the outbound SA protecting replies ("" none)
+    uint32_t lac = 0;          // outbound: LAC addresses it protects: lac/lac_len
+    uint8_t lac_len = 0;       //   (lac_len 0: the peer alone)
 };
 
 struct ControlCounters {
@@ -63,7 +79,9 @@ struct ControlCounters {
     X(unhandled_l2tp_control) X(unhandled_ppp_control) X(unhandled_ike) X(unhandled_subscriber_nd)                       \
     X(inbox_full) X(mbuf_alloc_failed) X(sessions_installed) X(sessions_removed)              \
     X(session_install_failed) X(l2tp_bad_frame) X(l2tp_tx_no_mac) X(l2tp_session_install_failed) \
-    X(l2tp_sessions_removed) X(l2tp_sessions_sequenced) X(subscriber_orphans)
+    X(l2tp_sessions_removed) X(l2tp_sessions_sequenced) X(subscriber_orphans)                \
+    X(sas_added) X(sas_deleted) X(sa_add_failed) X(sa_rekeys) X(sessions_protected)          \
+    X(l2tp_esp_replies) X(l2tp_esp_no_reply_sa)
 #define LNS_CTL_FIELD(n) uint64_t n = 0;
     LNS_CTL_COUNTERS(LNS_CTL_FIELD)
 #undef LNS_CTL_FIELD
@@ -83,6 +101,22 @@ public:
     // sessions.  Returns the session index or dp::kInvalidIndex with *err.
     uint32_t install_session(const SessionRequest &r, std::string *err);
     bool remove_session(uint32_t index);
+
+    // ESP SAs (control_ipsec.cpp).  sa_add installs an SA (inbound: visible to
+    // the workers at once; outbound: new static sessions whose LAC it covers are
+    // bound to it); returns its id or dp::kNoSa with *err.  sa_delete refuses an
+    // outbound SA that sessions or inbound SAs still use.  sa_rekey is
+    // make-before-break (RFC 4301 §4.4.2.1 / RFC 7296 §2.8): the new inbound SA
+    // is added next to the old one (both accepted), the sessions bound to the
+    // old outbound SA and the old inbound SA's replies switch to the new
+    // outbound SA with one atomic store each, and the old outbound SA is
+    // deleted (its record reused after an RCU grace period).  The old inbound
+    // SA stays until sa_delete (the caller ends the overlap).
+    uint16_t sa_add(const SaRequest &r, std::string *err);
+    bool sa_delete(uint16_t id, std::string *err);
+    bool sa_delete(const std::string &name, std::string *err);
+    bool sa_rekey(const std::string &old_in, const std::string &old_out, const SaRequest &new_in,
+                  const SaRequest &new_out, std::string *err);
 
     // One iteration: punt rings, neighbour timers, RCU reclaim.  Returns the
     // number of packets handled.  `now_ns`: monotonic time.
@@ -115,6 +149,11 @@ private:
     void handle_neighbor_miss(rte_mbuf *m, uint64_t now);
     uint32_t onlink_neighbor(rte_mbuf *m);
     void handle_icmp_error(rte_mbuf *m, bool ttl);
+    bool init_ipsec(std::string *err);
+    uint16_t outbound_sa_for(uint32_t lac_ip) const;
+    void l2tp_note_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t inbound_sa);
+    uint16_t l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port) const;
+    void send_esp_frame(uint16_t port, uint16_t sa, const uint8_t *frame, size_t len);
     void init_l2tp();
     void handle_l2tp(rte_mbuf *m);
     void l2tp_send(const l2tp::Transport &t, std::span<const uint8_t> payload);
@@ -147,6 +186,20 @@ private:
     unsigned next_owner_ = 0;
     uint64_t now_ = 0;
     uint64_t busy_cycles_ = 0;  // TSC cycles in polls that handled packets or timers
+
+    // ESP (control_ipsec.cpp): per SA, what only the control core needs.
+    struct SaControl {
+        bool live = false;
+        bool outbound = false;
+        uint32_t lac = 0;  // outbound: the LACs it protects (host order), lac/lac_len
+        uint8_t lac_len = 32;
+        uint32_t nh = dp::kInvalidIndex;  // outbound: the peer's next hop (a reference held)
+    };
+    std::vector<SaControl> sa_ctl_;  // indexed by SA id
+    // L2TP peers whose control messages arrived under ESP: (port, address, UDP
+    // port) -> the outbound SA for replies and for their calls.
+    std::unordered_map<uint64_t, uint16_t> l2tp_sa_;
+    unsigned next_sa_owner_ = 0;
 
     // L2TP (control_l2tp.cpp).
     std::unique_ptr<l2tp::Xoshiro> l2tp_rng_;

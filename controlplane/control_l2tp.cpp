@@ -123,6 +123,7 @@ void ControlCore::handle_l2tp(rte_mbuf *m) {
     // Replies go back through the router (or LAC) the request came from.
     if (l2tp_mac_.size() >= kMaxMacEntries) l2tp_mac_.clear();
     l2tp_mac_[mac_key(port, ip.src)] = net::load_mac(f + 6);
+    l2tp_note_sa(port, ip.src, t.peer_port, dp::meta(m)->aux);  // the SA it was decrypted with
     l2tp_->on_datagram(t, {udp + kUdpHeaderLen, udp_len - kUdpHeaderLen}, now_);
     rte_pktmbuf_free(m);
     run_l2tp_actions();
@@ -158,6 +159,8 @@ void ControlCore::l2tp_send(const l2tp::Transport &t, std::span<const uint8_t> p
     uint16_t cs = net::checksum_finish(sum);
     net::store_be16(udp + 6, cs == 0 ? 0xffff : cs);
     size_t n = net::kEthHeaderLen + ip_len;
+    const uint16_t sa = l2tp_sa(t.iface, t.peer_ip, t.peer_port);
+    if (sa != dp::kNoSa) return send_esp_frame(t.iface, sa, frame, n);  // ESP pads itself
     n = net::pad_eth_frame(frame, n, sizeof(frame));
     send_frame(t.iface, frame, n);
 }
@@ -177,6 +180,7 @@ uint32_t ControlCore::l2tp_install(const l2tp::Event &ev, bool sequencing) {
     r.lac_ip = ev.transport.peer_ip;
     r.lac_port = ev.transport.peer_port;
     r.framing.sequencing = sequencing;
+    r.sa_out = l2tp_sa(ev.transport.iface, ev.transport.peer_ip, ev.transport.peer_port);
     std::string err;
     const uint32_t idx = install_session(r, &err);
     if (idx == dp::kInvalidIndex) {

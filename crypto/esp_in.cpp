@@ -142,6 +142,12 @@ void EspEngine::finish_in(EspOp &op) {
             return;
         }
     }
+    // Checked again here: earlier packets of the same burst may have reached the
+    // hard limit after this one passed the check in prepare_in.
+    if (sa.hard_expired()) {
+        op.result = EspResult::hard_expired;
+        return;
+    }
     op.result = replay_result(sa.window().update(op.seq));
     if (op.result != EspResult::ok) return;
 

@@ -133,6 +133,10 @@ void EspEngine::finish_out(EspOp &op) {
         uint8_t *icv = op.buf.data + op.esp_off + 8 + sa.iv_len() + op.ct_len;
         std::memcpy(icv, op.tag, sa.icv_len());
     }
+    if (sa.hard_expired()) {  // reached by earlier packets of this burst
+        op.result = EspResult::hard_expired;
+        return;
+    }
     sa.account(op.plen);
 }
 

@@ -62,6 +62,8 @@ struct alignas(64) WorkerCounters {
     uint64_t fragmented = 0;     // downstream packets sent as outer fragments
     uint64_t handoffs = 0;       // packets handed to a session's owner worker
     uint64_t injected = 0;       // frames from the control core transmitted
+    uint64_t esp_decrypted = 0;  // ESP packets decrypted (all SAs)
+    uint64_t esp_encrypted = 0;  // packets ESP-protected downstream
     uint64_t loops = 0;          // main-loop iterations
     uint64_t busy_loops = 0;     // iterations that received something
     uint64_t idle_sleeps = 0;    // worker_idle_sleep_us pauses taken

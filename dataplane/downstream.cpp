@@ -4,7 +4,8 @@
 //   lookup            bulk rte_hash lookup of the destination: IPv4 /32, then the
 //                     IPv6 /64 and any shorter prefix lengths in use
 //   forward           TTL, MSS clamp, MTU policy, hand-off to the session's owner
-//                     when it is sequenced, encapsulation (encap.hpp)
+//                     when it is sequenced or protected, encapsulation (encap.hpp)
+//   esp_out           protected sessions: ESP in one burst (esp_encrypt.cpp)
 #include <rte_byteorder.h>
 #include <rte_hash.h>
 #include <rte_prefetch.h>
@@ -154,7 +155,7 @@ void forward_down(WorkerCtx *ctx, uint16_t pi, const DownPkt &d, uint32_t idx) {
     m->data_len = d.ip_len;
     m->pkt_len = d.ip_len;
     const uint16_t proto = d.v6 ? kPppIpv6 : kPppIpv4;
-    if (s.framing.sequencing && s.owner_worker != ctx->index) {
+    if ((s.framing.sequencing || (s.flags & kSessProtected)) && s.owner_worker != ctx->index) {
         MbufMeta *md = meta(m);
         md->index = idx;
         md->in_port = pi;
@@ -227,6 +228,7 @@ void process_downstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint
         }
         forward_down(ctx, pi, dp[j], s);
     }
+    if (ctx->n_esp_out) flush_esp_out(ctx);
 }
 
 }  // namespace lns::dp

@@ -3,13 +3,16 @@
 //
 // Called by the downstream stage and for inbox packets (hand-offs and packets the
 // control core sends into a session).  Only a session's owner worker may call it
-// for a session with sequencing, since it advances the session's data Ns.
+// for a session with sequencing, since it advances the session's data Ns, or
+// for a protected session (its outbound SA's sequence number).  Protected
+// sessions' frames are queued for the burst's ESP encryption (esp_stage.hpp).
 #pragma once
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 
+#include "dataplane/esp_stage.hpp"
 #include "dataplane/path.hpp"
 #include "dataplane/pkt/ip.hpp"
 #include "dataplane/pkt/l2tp.hpp"
@@ -110,6 +113,10 @@ __attribute__((always_inline)) inline void encap_to_lac(WorkerCtx *ctx, rte_mbuf
     if (protocol == kPppIpv4 || protocol == kPppIpv6) {
         ctx->traffic[idx].down_packets++;
         ctx->traffic[idx].down_bytes += payload_len;
+    }
+    if (s.flags & kSessProtected) {  // ESP, then Ethernet: esp_encrypt.cpp
+        queue_esp_out(ctx, m, idx, __atomic_load_n(&s.sa_out, __ATOMIC_RELAXED), in_port);
+        return;
     }
     const uint64_t w = ctx->neighbors[s.lac_nh].word.load(std::memory_order_acquire);
     if (ip_len > ctx->ports[s.access_port].mtu)

@@ -1,6 +1,7 @@
 #include "dataplane/runtime.hpp"
 
 #include <rte_byteorder.h>
+#include <cstdio>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -156,6 +157,7 @@ Runtime::~Runtime() {
     for (auto *r : punt_rings) rte_ring_free(r);
     for (auto *r : inboxes) rte_ring_free(r);
     tables.reset();
+    sas.reset();
     rte_free(qsv);
     rte_mempool_free(pool);
     rte_mempool_free(indirect_pool);
@@ -222,6 +224,13 @@ bool create_worker(Runtime &rt, unsigned w, std::string *err) {
         int(rte_socket_id())));
     if (!ctx->traffic) return *err = "out of memory for per-session counters", false;
     ctx->neighbors = rt.tables->neighbors();
+    ctx->sas = rt.sas->records();
+    ctx->sa_hash = rt.sas->in_hash();
+    rt.crypto[w] = std::make_unique<WorkerCrypto>();
+    if (!rt.crypto[w]->imb.ok()) return *err = "IPsec-MB: cannot allocate a manager", false;
+    ctx->esp = &rt.crypto[w]->engine;
+    std::printf("lnsd: worker %u (lcore %u): IPsec-MB %s, %s\n", w, ctx->lcore, imb_get_version_str(),
+                rt.crypto[w]->imb.arch_name());
     ctx->punt_ring = rt.punt_rings[w];
     ctx->inbox = rt.inboxes[w];
     ctx->inboxes = rt.inboxes.data();
@@ -258,6 +267,11 @@ std::unique_ptr<Runtime> create_runtime(const cfg::Config &cfg, std::string *err
     rt->qsv = static_cast<rte_rcu_qsbr *>(rte_zmalloc("lns_qsbr", qsz, RTE_CACHE_LINE_SIZE));
     if (!rt->qsv || rte_rcu_qsbr_init(rt->qsv, nw) != 0) return *err = "RCU init failed", nullptr;
     if (!rt->tables->attach_rcu(rt->qsv, err)) return nullptr;
+    rt->sas = SaTable::create(cfg.ipsec.max_sas, int(rte_socket_id()), err);
+    if (!rt->sas || !rt->sas->attach_rcu(rt->qsv, err)) return nullptr;
+    rt->imb = std::make_unique<crypto::ImbManager>();
+    if (!rt->imb->ok()) return *err = "IPsec-MB: cannot allocate a manager", nullptr;
+    rt->crypto.resize(nw);
     rt->ports.resize(cfg.ports.size());
     for (size_t i = 0; i < cfg.ports.size(); i++)
         if (!configure_port(cfg.ports[i], uint16_t(nw), rt->pool, &rt->ports[i], err)) return nullptr;

@@ -9,6 +9,10 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "crypto/esp.hpp"
+#include "crypto/imb.hpp"
+#include "crypto/iv_source.hpp"
+#include "dataplane/sa_table.hpp"
 #include "dataplane/tables.hpp"
 #include "dataplane/worker.hpp"
 
@@ -23,10 +27,20 @@ namespace lns::dp {
 bool init_eal(const cfg::Config &cfg, const char *argv0, std::string *err);
 std::vector<std::string> eal_args(const cfg::Config &cfg, const char *argv0);
 
+// A worker's ESP engine over its own IPsec-MB manager (conventions item 6).
+struct WorkerCrypto {
+    crypto::ImbManager imb;
+    crypto::SystemIvSource iv;
+    crypto::EspEngine engine{imb.get(), &iv};
+};
+
 struct Runtime {
     cfg::Config cfg;
     std::vector<PortRuntime> ports;  // indexed like cfg.ports
     std::unique_ptr<Tables> tables;
+    std::unique_ptr<SaTable> sas;                 // ESP SAs (ipsec.max_sas records)
+    std::unique_ptr<crypto::ImbManager> imb;      // the control core's: SA key expansion
+    std::vector<std::unique_ptr<WorkerCrypto>> crypto;  // one per worker
     std::vector<WorkerCtx *> workers;
     std::vector<rte_ring *> punt_rings;  // one per worker, SP/SC
     std::vector<rte_ring *> inboxes;     // one per worker, MP/SC

@@ -38,8 +38,43 @@ void add_worker(Snapshot &s, const WorkerCounters &c, size_t n_ports) {
     s.fragmented += read_counter(c.fragmented);
     s.handoffs += read_counter(c.handoffs);
     s.injected += read_counter(c.injected);
+    s.esp_decrypted += read_counter(c.esp_decrypted);
+    s.esp_encrypted += read_counter(c.esp_encrypted);
     for (size_t i = 0; i < kDropCount; i++) s.drops[i] += read_counter(c.drops[i]);
     for (size_t i = 0; i < kPuntCount; i++) s.punts[i] += read_counter(c.punts[i]);
+}
+
+// Counters of the live SAs.  Their owner workers keep writing them: each
+// 64-bit counter is read with a relaxed load.
+void add_sas(Snapshot &s, const SaTable &t) {
+    for (uint32_t i = 0; i < t.capacity(); i++) {
+        const DpSa &d = t.sa(uint16_t(i));
+        if (!d.live) continue;
+        const crypto::SaCounters &c = d.sa.counters();
+        SaRow r;
+        r.name = d.name;
+        r.spi = d.sa.spi();
+        r.inbound = d.inbound;
+        r.tunnel = d.tunnel;
+        r.natt = d.natt;
+        r.owner_worker = d.owner_worker;
+        r.packets = read_counter(c.packets);
+        r.bytes = read_counter(c.bytes);
+        for (size_t k = 1; k < crypto::kEspResultCount; k++) {
+            const uint64_t v = read_counter(c.drops[k]);
+            r.drops.emplace_back(crypto::esp_result_name(crypto::EspResult(k)), v);
+            if (k == size_t(crypto::EspResult::replay_too_old) || k == size_t(crypto::EspResult::replay_duplicate))
+                r.replay_drops += v;
+            if (k == size_t(crypto::EspResult::icv_mismatch)) r.integrity_failures += v;
+        }
+        r.drops.emplace_back("peer_mismatch", read_counter(d.policy_drops[size_t(SaPolicyDrop::peer_mismatch)]));
+        r.drops.emplace_back("wrong_sa", read_counter(d.policy_drops[size_t(SaPolicyDrop::wrong_sa)]));
+        r.seq = d.inbound ? d.sa.window().top() : d.sa.last_seq();
+        r.soft_expired = read_counter(c.soft_expiries) != 0;
+        const crypto::SaLifetime &l = d.sa.config().lifetime;
+        r.hard_expired = (l.hard_packets && r.packets >= l.hard_packets) || (l.hard_bytes && r.bytes >= l.hard_bytes);
+        s.sas.push_back(std::move(r));
+    }
 }
 
 }  // namespace
@@ -83,6 +118,7 @@ Snapshot take_snapshot(const Runtime &rt) {
     s.sessions = rt.tables->session_count();
     s.max_sessions = rt.tables->max_sessions();
     s.table_bytes = rt.tables->memory_bytes();
+    if (rt.sas) add_sas(s, *rt.sas);
     return s;
 }
 

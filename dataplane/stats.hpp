@@ -42,6 +42,19 @@ struct TunnelRow {
     uint64_t zlb_in = 0, zlb_out = 0, hellos = 0;
 };
 
+// One ESP SA (sa_table.hpp): counters are its owner worker's, read relaxed.
+struct SaRow {
+    std::string name;
+    uint32_t spi = 0;
+    bool inbound = true, tunnel = false, natt = false;
+    unsigned owner_worker = 0;
+    uint64_t packets = 0, bytes = 0;
+    uint64_t replay_drops = 0, integrity_failures = 0;
+    std::vector<std::pair<std::string, uint64_t>> drops;  // every reason, by name
+    uint64_t seq = 0;  // outbound: last sequence number sent; inbound: window top
+    bool soft_expired = false, hard_expired = false;
+};
+
 struct Snapshot {
     double t = 0;  // seconds since an arbitrary origin
     std::vector<PortSnapshot> ports;
@@ -54,6 +67,8 @@ struct Snapshot {
     std::vector<std::pair<std::string, uint64_t>> l2tp;     // L2TP endpoint counters
     std::vector<std::pair<std::string, uint64_t>> subscribers;  // PPP, AAA, accounting
     std::vector<TunnelRow> tunnels;
+    std::vector<SaRow> sas;
+    uint64_t esp_decrypted = 0, esp_encrypted = 0;
     uint32_t sessions = 0;
     uint32_t max_sessions = 0;
     uint64_t table_bytes = 0;

@@ -67,6 +67,25 @@ std::string format_text(const Snapshot &e, const Snapshot &s) {
     appendf(o, "  other: mss_clamped %" PRIu64 " reassembled %" PRIu64 " fragmented %" PRIu64
                " handoffs %" PRIu64 " injected %" PRIu64 "\n",
             e.mss_clamped, e.reassembled, e.fragmented, e.handoffs, e.injected);
+    if (!e.sas.empty()) {
+        appendf(o, "  ipsec: %zu SAs, decrypted %" PRIu64 " encrypted %" PRIu64 "\n", e.sas.size(),
+                e.esp_decrypted, e.esp_encrypted);
+        appendf(o, "    %-16s %-10s %-3s %-9s %12s %14s %8s %8s %8s %s\n", "sa", "spi", "dir", "mode",
+                "packets", "bytes", "replay", "icv", "other", "lifetime");
+        for (const SaRow &r : e.sas) {
+            uint64_t other = 0;
+            for (const auto &[k, v] : r.drops) other += v;
+            other -= r.replay_drops + r.integrity_failures;
+            appendf(o, "    %-16.16s 0x%08x %-3s %-9s %12" PRIu64 " %14" PRIu64 " %8" PRIu64 " %8" PRIu64
+                       " %8" PRIu64 " %s\n",
+                    r.name.c_str(), r.spi, r.inbound ? "in" : "out",
+                    r.tunnel ? (r.natt ? "tunnel+udp" : "tunnel") : (r.natt ? "trans+udp" : "transport"),
+                    r.packets, r.bytes, r.replay_drops, r.integrity_failures, other,
+                    r.hard_expired ? "HARD-EXPIRED" : r.soft_expired ? "soft-expired" : "ok");
+            for (const auto &[k, v] : r.drops)
+                if (v) appendf(o, "      %-22s %12" PRIu64 "\n", k.c_str(), v);
+        }
+    }
     appendf(o, "  drops by reason:%s\n", [&] {
         for (size_t i = 0; i < kDropCount; i++) if (e.drops[i]) return "";
         return " none";
@@ -157,6 +176,24 @@ std::string format_json(const Snapshot &e, const Snapshot &s) {
                 t.zlb_in, t.zlb_out, t.hellos);
     }
     o += e.tunnels.empty() ? "],\n" : "\n  ],\n";
+    appendf(o, "  \"esp\": {\"decrypted\": %" PRIu64 ", \"encrypted\": %" PRIu64 "},\n", e.esp_decrypted,
+            e.esp_encrypted);
+    o += "  \"sas\": [";
+    for (size_t i = 0; i < e.sas.size(); i++) {
+        const SaRow &r = e.sas[i];
+        appendf(o, "%s\n    {\"name\": \"%s\", \"spi\": %u, \"direction\": \"%s\", \"mode\": \"%s\", "
+                   "\"natt\": %s, \"owner_worker\": %u, \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
+                   ", \"replay_drops\": %" PRIu64 ", \"integrity_failures\": %" PRIu64 ", \"seq\": %" PRIu64
+                   ", \"soft_expired\": %s, \"hard_expired\": %s, \"drops\": {",
+                i ? "," : "", r.name.c_str(), r.spi, r.inbound ? "inbound" : "outbound",
+                r.tunnel ? "tunnel" : "transport", r.natt ? "true" : "false", r.owner_worker, r.packets,
+                r.bytes, r.replay_drops, r.integrity_failures, r.seq, r.soft_expired ? "true" : "false",
+                r.hard_expired ? "true" : "false");
+        for (size_t k = 0; k < r.drops.size(); k++)
+            appendf(o, "%s\"%s\": %" PRIu64, k ? ", " : "", r.drops[k].first.c_str(), r.drops[k].second);
+        o += "}}";
+    }
+    o += e.sas.empty() ? "],\n" : "\n  ],\n";
     o += "  \"workers\": [";
     for (size_t i = 0; i < e.workers.size(); i++)
         appendf(o, "%s{\"lcore\": %u, \"rx_packets\": %" PRIu64 ", \"loops\": %" PRIu64 ", \"busy_loops\": %" PRIu64

@@ -99,7 +99,10 @@ std::unique_ptr<Tables> Tables::create(const TablesParams &p, std::string *err) 
     // included: buckets, key store, free-slot rings).
     t->heap_bytes_ = heap_allocated() - heap_before;
     // Hand out low indices first: index i is at the top of the stack.
-    for (uint32_t i = 0; i < p.max_sessions; i++) t->free_list_[i] = p.max_sessions - 1 - i;
+    for (uint32_t i = 0; i < p.max_sessions; i++) {
+        t->free_list_[i] = p.max_sessions - 1 - i;
+        t->sessions_[i] = DpSession{};  // sa_out = kNoSa: free records bind to no SA
+    }
     t->free_count_ = p.max_sessions;
     return t;
 }
@@ -199,7 +202,12 @@ void fill_record(DpSession &r, const SessionSpec &s) {
                      (s.lac_ip & 0xffff);
     r.encap_len = uint8_t(l2tp_data_header_size(s.framing) + ppp_header_size(s.framing, kPppIpv4));
     // Outer IPv4 + UDP + L2TP + PPP must fit the path MTU unfragmented.
-    const int room = int(s.path_mtu) - 20 - int(kUdpHdrLen) - r.encap_len;
+    int room = int(s.path_mtu) - 20 - int(kUdpHdrLen) - r.encap_len;
+    r.sa_out = s.sa_out;
+    if (s.sa_out != kNoSa) {
+        r.flags |= kSessProtected;
+        room -= kMaxEspOverhead;
+    }
     r.max_inner = uint16_t(room < 0 ? 0 : room);
     if (s.ipv4) {
         r.flags |= kSessHasIpv4;

@@ -36,11 +36,16 @@ struct rte_rcu_qsbr_dq;
 namespace lns::dp {
 
 inline constexpr uint32_t kInvalidIndex = UINT32_MAX;
+// Largest ESP expansion of a packet: outer IPv4 (tunnel) + UDP (NAT-T) + ESP
+// header + 16-byte IV + 15 bytes of padding + trailer + 16-byte ICV.
+inline constexpr int kMaxEspOverhead = 20 + 8 + 8 + 16 + 15 + 2 + 16;
+inline constexpr uint16_t kNoSa = 0xffff;  // "no SA" in 16-bit SA references (sa_table.hpp)
 
 enum SessionFlags : uint8_t {
     kSessHasIpv4 = 1 << 0,
     kSessHasIpv6 = 1 << 1,
     kSessPlainFraming = 1 << 2,  // no S, L, O; FF 03 and 2-byte protocol: the encap fast path
+    kSessProtected = 1 << 3,     // bound to an outbound SA: ESP both ways, no cleartext accepted
 };
 
 // What a worker needs of a session, in one cache line.  Multi-byte fields that go
@@ -65,6 +70,8 @@ struct alignas(64) DpSession {
     uint8_t owner_worker;  // the only worker that writes tx_ns of this session
     uint8_t encap_len;     // bytes of L2TP + PPP header for an IPv4/IPv6 payload
     uint32_t ip_csum_base;  // one's-complement sum of the outer IPv4 header's constant words
+    uint16_t sa_out = kNoSa;  // outbound SA (kNoSa: none); swapped atomically at rekey
+    uint16_t reserved = 0;
 };
 static_assert(sizeof(DpSession) == 64);
 
@@ -97,6 +104,7 @@ struct SessionSpec {
     L2tpTxFraming framing;
     uint32_t lac_nh = kInvalidIndex;
     uint8_t owner_worker = 0;
+    uint16_t sa_out = kNoSa;  // outbound SA protecting the session (its owner is the SA's)
 };
 
 struct TablesParams {
@@ -130,6 +138,11 @@ public:
     bool add_subscriber(uint32_t index, std::optional<uint32_t> ipv4,
                         std::optional<std::pair<std::array<uint8_t, 16>, uint8_t>> ipv6,
                         std::string *err);
+    // Rebinds a live session to outbound SA `sa` (kNoSa: none) with one atomic
+    // store: make-before-break rekey (controlplane/control_ipsec.cpp).
+    void set_session_sa(uint32_t index, uint16_t sa) {
+        __atomic_store_n(&sessions_[index].sa_out, sa, __ATOMIC_RELEASE);
+    }
     // Reclaims what the grace period allows (call periodically).
     void reclaim();
     uint32_t session_count() const { return live_sessions_; }

@@ -1,7 +1,9 @@
 // Upstream stages: access port -> core port.
 //
 //   classify_access   Ethernet / outer IPv4 (options, fragments -> reassembly) / UDP
-//                     port demux; punts ARP, ICMP, IKE, L2TP control
+//                     port demux; punts ARP, ICMP, IKE, L2TP control; ESP (protocol 50,
+//                     UDP 4500) goes to esp_in (esp_decrypt.cpp), and what it decrypts
+//                     is classified again, as if it had arrived on the port
 //   lookup            bulk rte_hash lookup of (tunnel id, session id)
 //   decap_forward     peer check, PPP header, inner IPv4/IPv6 checks, anti-spoofing,
 //                     TTL, MSS clamp, new Ethernet header toward the core gateway
@@ -12,6 +14,8 @@
 #include <rte_hash.h>
 #include <rte_prefetch.h>
 
+#include "crypto/natt.hpp"
+#include "dataplane/esp_stage.hpp"
 #include "dataplane/path.hpp"
 #include "dataplane/pkt/ip.hpp"
 #include "dataplane/pkt/l2tp.hpp"
@@ -29,9 +33,25 @@ struct UpPkt {
     uint16_t ppp_off;  // offset of the PPP frame in the frame
     uint16_t ppp_end;  // end of the L2TP message
     uint32_t src_be;   // outer source address
+    uint16_t sa;       // inbound SA it was decrypted with; kNoSa: arrived in clear
 };
 
-enum class Verdict : uint8_t { lookup, done };
+enum class Verdict : uint8_t { lookup, esp, done };
+
+// An ESP packet for esp_in; `esp` is null for a packet already decrypted (ESP
+// in ESP is refused).
+Verdict classify_esp(WorkerCtx *ctx, rte_mbuf *m, const uint8_t *esp_hdr, size_t avail,
+                     uint32_t src_be, const uint8_t *udp, EspIn *esp) {
+    if (!esp) return drop(ctx, m, Drop::esp_nested), Verdict::done;
+    if (avail < 8) return drop(ctx, m, Drop::esp_truncated), Verdict::done;
+    esp->m = m;
+    esp->spi = load_be32(esp_hdr);
+    esp->src_be = src_be;
+    esp->natt = udp != nullptr;
+    esp->sport_be = 0;
+    if (udp) std::memcpy(&esp->sport_be, udp, 2);
+    return Verdict::esp;
+}
 
 // Reassembles an outer IPv4 fragment.  Returns the whole packet (single segment,
 // data at the Ethernet header) or null when it is held or was dropped.
@@ -53,7 +73,7 @@ rte_mbuf *reassemble(WorkerCtx *ctx, rte_mbuf *m, uint8_t *ip, size_t ihl) {
 
 // UDP to the LNS: L2TP, IKE or NAT-T.  Fills `up` for L2TP data messages.
 Verdict classify_udp(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *data, size_t udp_off,
-                     size_t ip_end, UpPkt *up) {
+                     size_t ip_end, UpPkt *up, EspIn *esp) {
     if (ip_end < udp_off + kUdpHdrLen) return drop(ctx, m, Drop::udp_truncated), Verdict::done;
     const uint8_t *udp = data + udp_off;
     const size_t udp_len = load_be16(udp + 4);
@@ -72,7 +92,9 @@ Verdict classify_udp(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *data, si
                 up->ppp_end = uint16_t(udp_off + kUdpHdrLen + h.total_len);
                 return Verdict::lookup;
             case L2tpStatus::control:
-                punt(ctx, m, Punt::l2tp_control, pi, pi, kInvalidIndex);
+                // aux: the inbound SA it was decrypted with (kNoSa: clear), for
+                // the control core's replies and the calls of this tunnel.
+                punt(ctx, m, Punt::l2tp_control, pi, pi, kInvalidIndex, up->sa);
                 return Verdict::done;
             case L2tpStatus::truncated: drop(ctx, m, Drop::l2tp_truncated); break;
             case L2tpStatus::bad_version: drop(ctx, m, Drop::l2tp_bad_version); break;
@@ -81,18 +103,26 @@ Verdict classify_udp(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, uint8_t *data, si
         }
         return Verdict::done;
     }
-    if (dport == kIkePort || (dport == kNattPort && plen >= 4 && load_be32(payload) == 0)) {
+    if (dport == kIkePort) {
         punt(ctx, m, Punt::ike, pi, pi, kInvalidIndex);
     } else if (dport == kNattPort) {
-        drop(ctx, m, Drop::esp_not_configured);
+        switch (crypto::classify_natt(payload, plen)) {  // RFC 3948 §2
+            case crypto::NattPayload::esp:
+                return classify_esp(ctx, m, payload, plen, up->src_be, udp, esp);
+            case crypto::NattPayload::ike: punt(ctx, m, Punt::ike, pi, pi, kInvalidIndex); break;
+            case crypto::NattPayload::keepalive: drop(ctx, m, Drop::natt_keepalive); break;
+            case crypto::NattPayload::malformed: drop(ctx, m, Drop::natt_malformed); break;
+        }
     } else {
         drop(ctx, m, Drop::udp_unsupported_port);
     }
     return Verdict::done;
 }
 
-// Ethernet and outer IPv4 of a frame on an access port.
-Verdict classify_access(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, UpPkt *up) {
+// Ethernet and outer IPv4 of a frame on an access port, or of what esp_in
+// decrypted from one with SA `sa` (then `esp` is null; else sa is kNoSa).
+Verdict classify_access(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, UpPkt *up, EspIn *esp,
+                        uint16_t sa) {
     const PortRuntime &port = ctx->ports[pi];
     bool csum_checked = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
     for (int pass = 0; pass < 2; pass++) {  // second pass: a reassembled packet
@@ -128,12 +158,17 @@ Verdict classify_access(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, UpPkt *up) {
             continue;
         }
         up->src_be = src_be;
+        up->sa = sa;
         const size_t ip_end = kEtherHdrLen + info.total_len;
         switch (info.proto) {
             case kIpProtoUdp:
-                return classify_udp(ctx, pi, m, data, kEtherHdrLen + info.header_len, ip_end, up);
+                return classify_udp(ctx, pi, m, data, kEtherHdrLen + info.header_len, ip_end, up,
+                                    esp);
             case kIpProtoIcmp: punt(ctx, m, Punt::icmp_local, pi, pi, kInvalidIndex); break;
-            case kIpProtoEsp: drop(ctx, m, Drop::esp_not_configured); break;
+            case kIpProtoEsp: {
+                const size_t off = kEtherHdrLen + info.header_len;
+                return classify_esp(ctx, m, data + off, ip_end - off, src_be, nullptr, esp);
+            }
             default: drop(ctx, m, Drop::ipv4_unsupported_proto); break;
         }
         return Verdict::done;
@@ -171,6 +206,7 @@ inline bool classify_fast(const PortRuntime &port, rte_mbuf *m, bool csum_checke
     up->ppp_off = kEtherHdrLen + 20 + kUdpHdrLen + 6;
     up->ppp_end = uint16_t(kEtherHdrLen + total);
     std::memcpy(&up->src_be, d + 26, 4);
+    up->sa = kNoSa;
     return true;
 }
 
@@ -316,10 +352,26 @@ uint32_t next_hop6(const WorkerCtx *ctx, const uint8_t *ip) {
     return kResolve;
 }
 
+// RFC 4301 §5.2: a protected session takes only what its SAs decrypted: the
+// inbound SA must lead to the peer endpoint (address, NAT-T port) that the
+// session's outbound SA protects.  Endpoints, not SA ids, are compared, so
+// the inbound SAs of a rekey overlap are all accepted.
+bool esp_policy_ok(WorkerCtx *ctx, rte_mbuf *m, const DpSession &s, uint16_t sa) {
+    if (sa == kNoSa) return drop(ctx, m, Drop::esp_required), false;
+    DpSa &in = ctx->sas[sa];
+    const DpSa &out = ctx->sas[__atomic_load_n(&s.sa_out, __ATOMIC_RELAXED)];
+    if (in.peer_be == out.peer_be && in.natt == out.natt &&
+        (!in.natt || in.natt_peer_port_be == out.natt_peer_port_be))
+        return true;
+    in.policy_drops[size_t(SaPolicyDrop::wrong_sa)]++;
+    return drop(ctx, m, Drop::esp_wrong_sa), false;
+}
+
 void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
     rte_mbuf *m = u.m;
     const DpSession &s = ctx->sessions[idx];
     if (u.src_be != s.lac_ip_be) return drop(ctx, m, Drop::l2tp_wrong_peer);
+    if ((s.flags & kSessProtected) && !esp_policy_ok(ctx, m, s, u.sa)) return;
     uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
     uint16_t proto;
     size_t hl;
@@ -373,10 +425,13 @@ void decap_forward(WorkerCtx *ctx, uint16_t pi, const UpPkt &u, uint32_t idx) {
     tx_enqueue(ctx, out, m);
 }
 
-}  // namespace
-
-void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n) {
+// classify (cleartext and ESP apart) -> esp_in -> classify the decrypted packets
+// -> lookup -> decap_forward.  count_rx: false for packets handed over by
+// another worker (it counted them).
+void upstream(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n, bool count_rx) {
     UpPkt up[kMaxBurst];
+    EspIn esp[kMaxBurst];
+    unsigned ne = 0;
     uint32_t idx[kMaxBurst];
     const FrontBucket *front_bucket[kMaxBurst];
     const FrontTable &front = ctx->tables->session_front();
@@ -393,19 +448,39 @@ void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16
         rte_mbuf *m = pkts[i];
         bytes += rte_pktmbuf_pkt_len(m);
         const bool hw_csum = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-        if (classify_fast(port, m, hw_csum, &up[k]) ||
-            (ensure_linear(m) ? classify_access(ctx, pi, m, &up[k]) == Verdict::lookup
-                              : (drop(ctx, m, Drop::multi_segment), false))) {
+        Verdict v = Verdict::lookup;
+        if (!classify_fast(port, m, hw_csum, &up[k])) {
+            if (!ensure_linear(m)) {
+                drop(ctx, m, Drop::multi_segment);
+                continue;
+            }
+            v = classify_access(ctx, pi, m, &up[k], &esp[ne], kNoSa);
+        }
+        if (v == Verdict::lookup) {
             // Start fetching the key's front bucket now: it has the rest of the
             // burst's classification to arrive.
             front_bucket[k] = front.bucket(up[k].key);
             rte_prefetch0(front_bucket[k]);
             k++;
+        } else if (v == Verdict::esp) {
+            ne++;
         }
     }
-    PortCounters &pc = ctx->c.port[pi];
-    pc.rx_packets += n;
-    pc.rx_bytes += bytes;
+    if (count_rx) {
+        PortCounters &pc = ctx->c.port[pi];
+        pc.rx_packets += n;
+        pc.rx_bytes += bytes;
+    }
+    if (ne) {
+        rte_mbuf *dec[kMaxBurst];
+        uint16_t dec_sa[kMaxBurst];
+        const unsigned nd = decrypt_esp_burst(ctx, pi, esp, ne, dec, dec_sa);
+        for (unsigned i = 0; i < nd; i++) {
+            if (classify_access(ctx, pi, dec[i], &up[k], nullptr, dec_sa[i]) != Verdict::lookup) continue;
+            front_bucket[k] = front.bucket(up[k].key);
+            k++;
+        }
+    }
     if (k == 0) return;
     lookup_sessions(ctx, up, front_bucket, k, idx);
     for (unsigned j = 0; j < k; j++) {
@@ -418,6 +493,16 @@ void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16
         }
         decap_forward(ctx, pi, up[j], s);
     }
+}
+
+}  // namespace
+
+void process_upstream_burst(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n) {
+    upstream(ctx, pi, pkts, n, true);
+}
+
+void process_upstream_handoff(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n) {
+    upstream(ctx, pi, pkts, n, false);
 }
 
 }  // namespace lns::dp

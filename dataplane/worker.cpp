@@ -23,11 +23,17 @@ unsigned drain_inbox(WorkerCtx *ctx) {
         const MbufMeta *md = meta(m);
         if (md->kind == uint8_t(InboxKind::session_ip)) {
             encap_to_lac(ctx, m, md->index, md->aux, md->in_port);
+        } else if (md->kind == uint8_t(InboxKind::esp_in)) {
+            process_upstream_handoff(ctx, md->in_port, &m, 1);
+        } else if (md->kind == uint8_t(InboxKind::esp_frame)) {
+            ctx->c.injected++;
+            queue_esp_out(ctx, m, kInvalidIndex, uint16_t(md->index), md->out_port);
         } else {
             ctx->c.injected++;
             tx_enqueue(ctx, md->out_port, m);
         }
     }
+    if (ctx->n_esp_out) flush_esp_out(ctx);
     return n;
 }
 

@@ -17,7 +17,9 @@
 
 #include <cstdint>
 
+#include "crypto/esp.hpp"
 #include "dataplane/counters.hpp"
+#include "dataplane/sa_table.hpp"
 #include "dataplane/tables.hpp"
 
 struct rte_ring;
@@ -69,6 +71,10 @@ inline constexpr unsigned kIdlePollsBeforeSleep = 256;
 enum class InboxKind : uint8_t {
     frame,       // complete Ethernet frame: transmit on out_port
     session_ip,  // IP packet (data at the IP header) to encapsulate for session `index`
+    esp_in,      // ESP frame (data at Ethernet) from access port in_port, for an SA this
+                 // worker owns: handed over by the worker that received it
+    esp_frame,   // complete Ethernet/IPv4 frame from the control core: protect it with
+                 // outbound SA `index` (owned by this worker), send on out_port
 };
 
 struct MbufMeta {
@@ -94,6 +100,17 @@ struct TxBuffer {
     rte_mbuf *pkts[kTxBufSize];
 };
 
+// A protected session's packet, encapsulated and waiting for the burst's ESP
+// encryption (esp_encrypt.cpp).  m: data at the Ethernet header.  session
+// kInvalidIndex: a control-core frame whose Ethernet destination is kept and
+// which leaves by port `port`; else `port` is the port it arrived on.
+struct EspOutPending {
+    rte_mbuf *m;
+    uint32_t session;
+    uint16_t sa;
+    uint16_t port;
+};
+
 struct alignas(64) WorkerCtx {
     unsigned index = 0;  // 0..n_workers-1; also the TX queue id on every port
     unsigned lcore = 0;
@@ -116,6 +133,14 @@ struct alignas(64) WorkerCtx {
     uint16_t *tx_ns = nullptr;
     SessionTraffic *traffic = nullptr;  // this worker's per-session counters (max_sessions)
     NeighborSlot *neighbors = nullptr;
+
+    // ESP: the SA records and inbound SA hash (sa_table.hpp), this worker's
+    // engine over its own IPsec-MB manager, the burst's packets to encrypt.
+    DpSa *sas = nullptr;
+    rte_hash *sa_hash = nullptr;
+    crypto::EspEngine *esp = nullptr;
+    uint16_t n_esp_out = 0;
+    EspOutPending esp_out[kMaxBurst];
 
     rte_ring *punt_ring = nullptr;  // to the control core (single producer: this worker)
     rte_ring *inbox = nullptr;      // from the control core and other workers
@@ -148,5 +173,8 @@ int worker_main(WorkerCtx *ctx);
 // counts) each of them.
 void process_upstream_burst(WorkerCtx *ctx, uint16_t port_index, rte_mbuf **pkts, uint16_t n);
 void process_downstream_burst(WorkerCtx *ctx, uint16_t port_index, rte_mbuf **pkts, uint16_t n);
+// ESP frames handed over by another worker (InboxKind::esp_in): the upstream
+// stages again, without counting them as received.
+void process_upstream_handoff(WorkerCtx *ctx, uint16_t port_index, rte_mbuf **pkts, uint16_t n);
 
 }  // namespace lns::dp

@@ -108,7 +108,7 @@ def run1_inputs():
     u("ipv4_not_local", l2tp_frame(l2, dst=topo.CORE_IP))
     u("ipv4_unsupported_proto", eth_a(ipv4_raw(b"\x00\x00\x08\x00" + bytes(40), proto=47)))
     u("ipv4_unsupported_proto", eth_a(ipv4_raw(bytes(40), proto=6)))
-    u("esp_not_configured", eth_a(ipv4_raw(struct.pack("!II", 0x1000, 1) + bytes(48), proto=50)))
+    u("esp_unknown_spi", eth_a(ipv4_raw(struct.pack("!II", 0x1000, 1) + bytes(48), proto=50)))
     # UDP
     u("udp_truncated", eth_a(ipv4_raw(udp_raw(l2, length=4))))
     u("udp_truncated", eth_a(ipv4_raw(udp_raw(l2, length=8 + len(l2) + 50))))

@@ -59,6 +59,7 @@ void write_ip_udp(uint8_t *p, uint16_t id, uint32_t src, uint32_t dst, uint16_t 
 struct EspLink::Client {
     int fd = -1;
     uint16_t port = 0;
+    uint16_t l2tp_port = 0;  // inner UDP port
     std::string cipher, integrity;
     crypto::Sa out, in;
     uint64_t tx_packets = 0, tx_bytes = 0, rx_packets = 0, rx_bytes = 0;
@@ -95,6 +96,7 @@ EspLink::EspLink(const EspLinkConfig &cfg)
             return;
         }
         c->port = cc.port;
+        c->l2tp_port = cc.l2tp_port ? cc.l2tp_port : cfg_.local_port;
         c->cipher = cc.cipher;
         c->integrity = cc.integrity;
         c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -165,7 +167,8 @@ void EspLink::send(const Transport &to, std::span<const uint8_t> bytes) {
     const unsigned i = tx_count_++;
     uint8_t *ip = tx_buf_.get() + size_t(i) * kSlot + kHeadroom;
     const uint32_t len = uint32_t(bytes.size());
-    write_ip_udp(ip, ip_id_++, cfg_.local_ip, to.peer_ip, cfg_.local_port, to.peer_port, len);
+    write_ip_udp(ip, ip_id_++, cfg_.local_ip, to.peer_ip, clients_[to.iface]->l2tp_port, to.peer_port,
+                 len);
     if (len) std::memcpy(ip + kIpUdp, bytes.data(), len);
     uint16_t sum = crypto::l4_checksum(cfg_.local_ip, to.peer_ip, crypto::kIpProtoUdp, ip + 20, 8 + len);
     put16(ip + 26, sum ? sum : 0xffff);  // RFC 768: a computed 0 is sent as all ones
@@ -344,7 +347,8 @@ bool EspLink::accept_inner(unsigned slot, Datagram &d) {
         return false;
     }
     const uint8_t *udp = ip + hl;
-    if (get16(udp + 2) != cfg_.local_port) {
+    const uint16_t port = clients_[rx_client_[slot]]->l2tp_port;
+    if (get16(udp + 2) != port) {
         ec_.rx_wrong_port++;
         return false;
     }
@@ -360,7 +364,7 @@ bool EspLink::accept_inner(unsigned slot, Datagram &d) {
     d.from.peer_ip = get32(ip + 12);
     d.from.peer_port = get16(udp);
     d.from.local_ip = cfg_.local_ip;
-    d.from.local_port = cfg_.local_port;
+    d.from.local_port = port;
     d.from.iface = rx_client_[slot];
     d.bytes = {udp + 8, b.len - hl - 8};
     return true;

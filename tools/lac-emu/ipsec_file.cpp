@@ -129,6 +129,9 @@ bool parse_client(std::istringstream &ls, EspClientConfig &c, std::string *why) 
             if (!parse_uint(v, 65535, n) || n == 0) return bad("want a UDP port 1..65535");
             c.port = uint16_t(n);
             have_port = true;
+        } else if (k == "l2tp_port") {
+            if (!parse_uint(v, 65535, n) || n == 0) return bad("want a UDP port 1..65535");
+            c.l2tp_port = uint16_t(n);
         } else if (k == "cipher") {
             if (!parse_cipher(v, c.out.cipher))
                 return bad("want aes-gcm-128, aes-gcm-256, aes-cbc-128, aes-cbc-256 or 3des-cbc");

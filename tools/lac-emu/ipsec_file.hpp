@@ -6,7 +6,7 @@
 //   # comment
 //   client port=40001 cipher=aes-gcm-128 out_spi=0xc0000101 out_key=HEX
 //          in_spi=0xc0000102 in_key=HEX [integrity=hmac-sha1-96 out_auth_key=HEX
-//          in_auth_key=HEX] [esn=0|1] [replay_window=64]
+//          in_auth_key=HEX] [esn=0|1] [replay_window=64] [l2tp_port=1701]
 //
 // (one line; shown folded).  "out" is the client's outbound SA (client -> LNS,
 // lnsd's inbound SA), "in" what the LNS sends back.  Names and key layouts are
@@ -28,6 +28,7 @@ namespace lns::lacemu {
 
 struct EspClientConfig {
     uint16_t port = 0;               // our UDP source port (the "NAT-translated" one)
+    uint16_t l2tp_port = 0;          // inner L2TP (UDP) port; 0: the emulator's --local-port
     crypto::SaConfig out;            // client -> LNS (outbound)
     crypto::SaConfig in;             // LNS -> client (inbound, replay-checked)
     std::string cipher = "";         // as written, for reports

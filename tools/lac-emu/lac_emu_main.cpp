@@ -137,7 +137,7 @@ int main(int argc, char **argv) {
     }
     std::unique_ptr<Link> link;
     EspLink *esp = nullptr;
-    if (!o.ipsec_path.empty()) {
+    if (!o.esp.clients.empty()) {
         auto e = std::make_unique<EspLink>(o.esp);
         if (!e->error().empty()) {
             std::fprintf(stderr, "lns-lac-emu: %s\n", e->error().c_str());

@@ -52,6 +52,9 @@ const char kUsage[] =
     "                             (out: to the LNS; see tools/lac-emu/ipsec_file.hpp)\n"
     "  --natt-keepalive SECONDS   send a NAT keepalive (0xFF) from every client port\n"
     "                             this often (0: never) [0]\n"
+    "  --esp-spi OUT:IN           instead of --ipsec: one AES-GCM client whose UDP port\n"
+    "  --esp-key-out HEX          is 4500, with these SPIs (decimal or 0x hex) and keys\n"
+    "  --esp-key-in HEX           (key then 4-byte salt: 20 or 36 bytes; out: we send with)\n"
     "What:\n"
     "  -t, --tunnels N            tunnels to open, 1..65535 [1]\n"
     "  -s, --sessions-per-tunnel S  sessions per tunnel, 0..65535 [1]\n"
@@ -234,6 +237,9 @@ enum : int {
     kTrafficPort,
     kIpsec,
     kNattKeepalive,
+    kEspSpi,
+    kEspKeyOut,
+    kEspKeyIn,
 };
 
 const option kLongopts[] = {
@@ -287,6 +293,9 @@ const option kLongopts[] = {
     {"traffic-port", required_argument, nullptr, kTrafficPort},
     {"ipsec", required_argument, nullptr, kIpsec},
     {"natt-keepalive", required_argument, nullptr, kNattKeepalive},
+    {"esp-spi", required_argument, nullptr, kEspSpi},
+    {"esp-key-out", required_argument, nullptr, kEspKeyOut},
+    {"esp-key-in", required_argument, nullptr, kEspKeyIn},
     {"interval", required_argument, nullptr, kInterval},
     {"json", required_argument, nullptr, kJson},
     {"seed", required_argument, nullptr, kSeed},
@@ -483,6 +492,15 @@ bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *err
         case kIpsec:
             o.ipsec_path = arg;
             return true;
+        case kEspSpi:
+            o.esp_spi = arg;
+            return true;
+        case kEspKeyOut:
+            o.esp_key_out = arg;
+            return true;
+        case kEspKeyIn:
+            o.esp_key_in = arg;
+            return true;
         case kNattKeepalive: {
             double sec = 0;
             if (!parse_real(arg, 3600, sec)) return bad("--natt-keepalive (seconds, 0..3600)");
@@ -539,7 +557,22 @@ bool finish_ipsec(Options &o, std::string *error) {
         *error = "--ipsec needs a local (inner L2TP) port other than 0";
         return false;
     }
-    if (!load_ipsec_file(o.ipsec_path, o.esp.clients, error)) return false;
+    if (o.ipsec_path.empty()) {  // --esp-*: the same as a one-line file
+        const size_t colon = o.esp_spi.find(':');
+        if (colon == std::string::npos) {
+            *error = "bad --esp-spi '" + o.esp_spi + "' (want OUT:IN)";
+            return false;
+        }
+        const size_t klen = o.esp_key_out.size() / 2;
+        const std::string line = "client port=4500 cipher=" +
+                                 std::string(klen == 36 ? "aes-gcm-256" : "aes-gcm-128") +
+                                 " out_spi=" + o.esp_spi.substr(0, colon) +
+                                 " in_spi=" + o.esp_spi.substr(colon + 1) +
+                                 " out_key=" + o.esp_key_out + " in_key=" + o.esp_key_in + "\n";
+        if (!parse_ipsec_text(line, "--esp-*", o.esp.clients, error)) return false;
+    } else if (!load_ipsec_file(o.ipsec_path, o.esp.clients, error)) {
+        return false;
+    }
     if (o.esp.clients.size() > 65535) {
         *error = o.ipsec_path + ": more than 65535 clients";
         return false;
@@ -602,8 +635,16 @@ ParseResult parse_options(int argc, char **argv, Options &o, std::string *error)
         o.dpdk.local_port = o.udp.local_port;
         o.dpdk.peer_ip = e.lns_ip;
     }
-    if (!o.ipsec_path.empty() && !finish_ipsec(o, error)) return ParseResult::error;
-    if (o.ipsec_path.empty() && o.esp.keepalive_ns) {
+    const bool esp_flags = !o.esp_spi.empty() || !o.esp_key_out.empty() || !o.esp_key_in.empty();
+    if (esp_flags && (o.esp_spi.empty() || o.esp_key_out.empty() || o.esp_key_in.empty() ||
+                      !o.ipsec_path.empty())) {
+        *error = "--esp-spi, --esp-key-out and --esp-key-in go together, and not with --ipsec";
+        return ParseResult::error;
+    }
+    if (esp_flags || !o.ipsec_path.empty()) {
+        if (!finish_ipsec(o, error)) return ParseResult::error;
+    }
+    if (o.esp.clients.empty() && o.esp.keepalive_ns) {
         *error = "--natt-keepalive needs --ipsec FILE";
         return ParseResult::error;
     }

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "esp_fixture.hpp"
 
@@ -166,6 +167,31 @@ TEST_F(EspDrops, HardLifetimeByPackets) {
     EXPECT_EQ(decrypt(valid()), EspResult::hard_expired);
     EXPECT_EQ(in.counters().packets, 3u);
     EXPECT_EQ(drops(EspResult::hard_expired), 1u);
+}
+
+// The limit holds inside one burst: packets prepared together are refused once
+// earlier ones of the burst reached it, and the window does not move for them.
+TEST_F(EspDrops, HardLifetimeWithinOneBurst) {
+    SaConfig c = inbound_of(out_cfg);
+    c.lifetime.hard_packets = 2;
+    ASSERT_EQ(in.init(c, test_mgr()), SaError::ok);
+    std::vector<Bytes> wire;
+    for (int i = 0; i < 4; i++) wire.push_back(valid());
+    std::vector<TestPacket> pkts;
+    for (const Bytes &w : wire) pkts.emplace_back(w);
+    EspOp ops[4];
+    for (int i = 0; i < 4; i++) {
+        ops[i].sa = &in;
+        ops[i].buf = pkts[size_t(i)].buf;
+    }
+    EXPECT_EQ(engine.decrypt_burst(ops, 4), 2u);
+    EXPECT_EQ(ops[0].result, EspResult::ok);
+    EXPECT_EQ(ops[1].result, EspResult::ok);
+    EXPECT_EQ(ops[2].result, EspResult::hard_expired);
+    EXPECT_EQ(ops[3].result, EspResult::hard_expired);
+    EXPECT_EQ(in.counters().packets, 2u);
+    EXPECT_EQ(drops(EspResult::hard_expired), 2u);
+    EXPECT_EQ(in.window().top(), 2u);
 }
 
 TEST_F(EspDrops, HardLifetimeByBytesOutbound) {

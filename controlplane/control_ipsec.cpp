@@ -1,0 +1,243 @@
+// Control core: ESP security associations.  One set of functions for the YAML
+// load (init_ipsec), the REST API and an IKE daemon (conventions item 12):
+// sa_add, sa_delete, sa_rekey; and the binding of sessions to outbound SAs.
+#include <algorithm>
+#include <cstring>
+
+#include "controlplane/control_core.hpp"
+
+namespace lns::cp {
+
+namespace {
+
+bool in_prefix(uint32_t a, uint32_t net, uint8_t len) {
+    const uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+    return (a & mask) == (net & mask);
+}
+
+SaRequest request_from_config(const cfg::IpsecSaConfig &c) {
+    SaRequest r;
+    r.name = c.name;
+    crypto::SaConfig &s = r.sa;
+    s.spi = c.spi;
+    s.direction = c.inbound ? crypto::SaDirection::inbound : crypto::SaDirection::outbound;
+    s.mode = c.tunnel ? crypto::SaMode::tunnel : crypto::SaMode::transport;
+    s.cipher = crypto::EspCipher(uint8_t(c.cipher));  // same order (config.hpp, crypto/sa.hpp)
+    s.integrity = crypto::EspIntegrity(uint8_t(c.integrity));
+    s.cipher_key_len = uint8_t(std::min(c.key.size(), crypto::kMaxCipherKeyLen));
+    std::memcpy(s.cipher_key, c.key.data(), s.cipher_key_len);
+    std::memcpy(s.salt, c.salt.data(), 4);
+    s.auth_key_len = uint8_t(std::min(c.auth_key.size(), crypto::kMaxAuthKeyLen));
+    std::memcpy(s.auth_key, c.auth_key.data(), s.auth_key_len);
+    s.esn = c.esn;
+    s.replay_window = c.inbound ? c.replay_window : 0;
+    s.natt = c.natt;
+    s.natt_local_port = c.natt_local_port;
+    s.natt_peer_port = c.natt_peer_port;
+    s.lifetime = crypto::SaLifetime{c.soft_bytes, c.hard_bytes, c.soft_packets, c.hard_packets};
+    r.local = c.local;
+    r.peer = c.peer;
+    r.reply_sa = c.reply_sa;
+    if (c.lac) {
+        r.lac = c.lac->addr;
+        r.lac_len = c.lac->len;
+    }
+    return r;
+}
+
+}  // namespace
+
+bool ControlCore::init_ipsec(std::string *err) {
+    const auto &sas = rt_.cfg.ipsec.sas;
+    // Outbound first: inbound SAs name theirs as reply_sa.
+    for (int pass = 0; pass < 2; pass++) {
+        for (const auto &c : sas) {
+            if (c.inbound != (pass == 1)) continue;
+            if (sa_add(request_from_config(c), err) == dp::kNoSa) return *err = "SA " + c.name + ": " + *err, false;
+        }
+    }
+    return true;
+}
+
+uint16_t ControlCore::sa_add(const SaRequest &r, std::string *err) {
+    auto fail = [&](const std::string &why) {
+        c_.sa_add_failed++;
+        *err = why;
+        return dp::kNoSa;
+    };
+    if (sa_ctl_.size() < rt_.sas->capacity()) sa_ctl_.resize(rt_.sas->capacity());
+    const bool inbound = r.sa.direction == crypto::SaDirection::inbound;
+    int port = -1;
+    for (size_t i = 0; i < rt_.ports.size() && port < 0; i++)
+        if (rt_.ports[i].role == dp::PortRole::access && rt_.cfg.ports[i].ipv4.addr == r.local) port = int(i);
+    if (port < 0) return fail("local address is not an access port's address");
+    dp::SaSpec spec;
+    spec.name = r.name;
+    spec.sa = r.sa;
+    spec.local = r.local;
+    spec.peer = r.peer;
+    spec.access_port = uint16_t(port);
+    if (r.sa.mode == crypto::SaMode::tunnel) {
+        spec.sa.tunnel_src = inbound ? r.peer : r.local;
+        spec.sa.tunnel_dst = inbound ? r.local : r.peer;
+    }
+    if (!r.reply_sa.empty()) {
+        if (!inbound) return fail("only inbound SAs have a reply_sa");
+        spec.reply = rt_.sas->find(r.reply_sa);
+        if (spec.reply == dp::kNoSa || !sa_ctl_[spec.reply].outbound)
+            return fail("reply_sa '" + r.reply_sa + "' is not a live outbound SA");
+    }
+    // An inbound SA and the SA answering it share a worker: a session's upstream
+    // and downstream then run on one core.
+    spec.owner_worker = spec.reply != dp::kNoSa ? rt_.sas->sa(spec.reply).owner_worker
+                                                : uint8_t(next_sa_owner_++ % rt_.workers.size());
+    uint32_t nh = dp::kInvalidIndex;
+    if (!inbound) {
+        const cfg::PortConfig &pc = rt_.cfg.ports[size_t(port)];
+        uint32_t nh_ip = r.peer;
+        if (!in_prefix(r.peer, pc.ipv4.addr, pc.ipv4.len)) {
+            if (!pc.gateway4) return fail("peer is off-link and port " + pc.name + " has no gateway4");
+            nh_ip = *pc.gateway4;
+        }
+        nh = acquire_neighbor4(uint16_t(port), nh_ip);
+        if (nh == dp::kInvalidIndex) return fail("neighbour table full");
+        spec.peer_nh = nh;
+    }
+    const uint16_t id = rt_.sas->add(spec, rt_.imb->get(), err);
+    if (id == dp::kNoSa) {
+        if (nh != dp::kInvalidIndex) release_neighbor(nh);
+        c_.sa_add_failed++;
+        return id;
+    }
+    SaControl &sc = sa_ctl_[id];
+    sc = SaControl{};
+    sc.live = true;
+    sc.outbound = !inbound;
+    sc.lac = r.lac_len ? r.lac : r.peer;
+    sc.lac_len = r.lac_len ? r.lac_len : 32;
+    sc.nh = nh;
+    c_.sas_added++;
+    return id;
+}
+
+uint16_t ControlCore::outbound_sa_for(uint32_t lac_ip) const {
+    uint16_t best = dp::kNoSa;
+    for (size_t i = 0; i < sa_ctl_.size(); i++) {
+        const SaControl &sc = sa_ctl_[i];
+        if (!sc.live || !sc.outbound || !in_prefix(lac_ip, sc.lac, sc.lac_len)) continue;
+        if (best == dp::kNoSa || sc.lac_len > sa_ctl_[best].lac_len) best = uint16_t(i);  // longest match
+    }
+    return best;
+}
+
+bool ControlCore::sa_delete(uint16_t id, std::string *err) {
+    if (id >= sa_ctl_.size() || !sa_ctl_[id].live) return *err = "no such SA", false;
+    if (sa_ctl_[id].outbound) {
+        const dp::DpSession *s = rt_.tables->sessions();
+        uint32_t bound = 0;
+        for (uint32_t i = 0; i < rt_.tables->max_sessions(); i++) bound += s[i].sa_out == id;
+        if (bound)
+            return *err = "outbound SA in use by " + std::to_string(bound) + " session(s); rekey or remove them first",
+                   false;
+        for (size_t i = 0; i < sa_ctl_.size(); i++)
+            if (sa_ctl_[i].live && !sa_ctl_[i].outbound && rt_.sas->sa(uint16_t(i)).reply.load() == id)
+                return *err = std::string("outbound SA is the reply_sa of ") + rt_.sas->sa(uint16_t(i)).name, false;
+        release_neighbor(sa_ctl_[id].nh);
+        std::erase_if(l2tp_sa_, [id](const auto &kv) { return kv.second == id; });
+    }
+    sa_ctl_[id] = SaControl{};
+    rt_.sas->remove(id);
+    c_.sas_deleted++;
+    return true;
+}
+
+bool ControlCore::sa_delete(const std::string &name, std::string *err) {
+    const uint16_t id = rt_.sas->find(name);
+    if (id == dp::kNoSa) return *err = "no SA named '" + name + "'", false;
+    return sa_delete(id, err);
+}
+
+bool ControlCore::sa_rekey(const std::string &old_in, const std::string &old_out, const SaRequest &new_in,
+                           const SaRequest &new_out, std::string *err) {
+    const uint16_t oi = rt_.sas->find(old_in), oo = rt_.sas->find(old_out);
+    if (oi == dp::kNoSa || sa_ctl_[oi].outbound) return *err = "'" + old_in + "' is not a live inbound SA", false;
+    if (oo == dp::kNoSa || !sa_ctl_[oo].outbound) return *err = "'" + old_out + "' is not a live outbound SA", false;
+    if (new_in.sa.direction != crypto::SaDirection::inbound || new_out.sa.direction != crypto::SaDirection::outbound)
+        return *err = "new SAs: one inbound, one outbound", false;
+    // Make: the new outbound SA, owned by the old one's worker (which owns the
+    // sessions bound to it), then the new inbound SA answering with it.
+    const uint16_t no = sa_add(new_out, err);
+    if (no == dp::kNoSa) return false;
+    rt_.sas->sa(no).owner_worker = rt_.sas->sa(oo).owner_worker;  // not yet visible to workers
+    SaRequest in = new_in;
+    in.reply_sa = new_out.name;
+    const uint16_t ni = sa_add(in, err);
+    if (ni == dp::kNoSa) {
+        std::string ignored;
+        sa_delete(no, &ignored);
+        return false;
+    }
+    // Switch: one atomic store per session and per inbound SA answering with the
+    // old outbound SA.  Both inbound SAs keep being accepted.
+    const dp::DpSession *s = rt_.tables->sessions();
+    for (uint32_t i = 0; i < rt_.tables->max_sessions(); i++)
+        if (s[i].sa_out == oo) rt_.tables->set_session_sa(i, no);
+    for (size_t i = 0; i < sa_ctl_.size(); i++)
+        if (sa_ctl_[i].live && !sa_ctl_[i].outbound && rt_.sas->sa(uint16_t(i)).reply.load() == oo)
+            rt_.sas->sa(uint16_t(i)).reply.store(no, std::memory_order_release);
+    for (auto &kv : l2tp_sa_)
+        if (kv.second == oo) kv.second = no;  // the control core's replies too
+    // Break: the old outbound SA goes; its record is reused only after every
+    // worker passed a quiescent state, so packets already queued with it finish.
+    c_.sa_rekeys++;
+    return sa_delete(oo, err);
+}
+
+// Signalled tunnels: the SA a LAC's control messages arrived under decides the
+// SA of the replies (its reply_sa; without one, the outbound SA covering the
+// peer) and of the tunnel's calls.  Keyed by (port, address, UDP port): two
+// L2TP/IPsec clients behind one NAT that also share the inner UDP port 1701
+// are not told apart here (their data sessions are, by the SA bound at install).
+namespace {
+uint64_t l2tp_sa_key(uint16_t port, uint32_t ip, uint16_t udp_port) {
+    return uint64_t(port) << 48 | uint64_t(udp_port) << 32 | ip;
+}
+}  // namespace
+
+void ControlCore::l2tp_note_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t inbound_sa) {
+    const uint64_t key = l2tp_sa_key(port, ip, udp_port);
+    if (inbound_sa >= sa_ctl_.size() || !sa_ctl_[inbound_sa].live || sa_ctl_[inbound_sa].outbound) {
+        l2tp_sa_.erase(key);  // in clear (kNoSa) or an SA deleted since
+        return;
+    }
+    uint16_t out = rt_.sas->sa(inbound_sa).reply.load(std::memory_order_relaxed);
+    if (out == dp::kNoSa) out = outbound_sa_for(ip);
+    if (out == dp::kNoSa) {
+        c_.l2tp_esp_no_reply_sa++;  // replies would go out in clear: the peer drops them
+        l2tp_sa_.erase(key);
+        return;
+    }
+    if (l2tp_sa_.size() >= 65536) l2tp_sa_.clear();
+    l2tp_sa_[key] = out;
+}
+
+uint16_t ControlCore::l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port) const {
+    auto it = l2tp_sa_.find(l2tp_sa_key(port, ip, udp_port));
+    if (it == l2tp_sa_.end() || it->second >= sa_ctl_.size() || !sa_ctl_[it->second].live) return dp::kNoSa;
+    return it->second;
+}
+
+// A complete frame to protect with outbound SA `sa`: its owner worker encrypts
+// it (the SA's sequence number has one writer).
+void ControlCore::send_esp_frame(uint16_t port, uint16_t sa, const uint8_t *frame, size_t len) {
+    rte_mbuf *m = copy_to_mbuf(frame, len);
+    if (!m) return;
+    dp::MbufMeta *md = dp::meta(m);
+    md->kind = uint8_t(dp::InboxKind::esp_frame);
+    md->index = sa;
+    md->out_port = port;
+    c_.l2tp_esp_replies++;
+    to_inbox(rt_.sas->sa(sa).owner_worker, m);
+}
+
+}  // namespace lns::cp
