@@ -6,6 +6,8 @@
 // Usage (full list: lns-lac-emu --help):
 //   lns-lac-emu --lns 198.51.100.1 -t 10 -s 1000 --session-rate 5000
 //               --secret s3cret --require-auth --hold 5 --teardown cdn --json out.json
+// L2TP/IPsec (--ipsec FILE): N clients behind one address, each with its own
+// SA pair and UDP source port toward the LNS's port 4500 (esp_link.hpp).
 // Transports (--link): "udp", a kernel UDP socket bound to --local (default
 // 0.0.0.0:1701: LNSes reply to the source port; --local-port 0 picks any); or
 // "dpdk", a DPDK port from --eal (e.g. '-l 1 --no-huge -m 512 --no-pci --vdev
@@ -95,6 +97,18 @@
 //                   "lost", "tx_bytes", "rx_bytes", "rx_other", "skipped",
 //                   "duration_s"}}
 //     With --ppp, "success" also needs every established call to reach PPP up.
+//     "ipsec": {                     // only with --ipsec / --esp-* (esp_link.hpp)
+//       "clients": N, "natt_keepalive_s": F,
+//       "esp": {"tx_packets", "tx_bytes", "rx_packets", "rx_bytes"},  // ESP datagrams
+//       "decrypt_failures": {EspResult name: N}, "encrypt_failures": {...},
+//       "link": {"keepalives_sent", "rx_keepalives", "rx_ike", "rx_malformed",
+//                "rx_wrong_source", "rx_not_udp", "rx_bad_udp", "rx_wrong_port",
+//                "rx_bad_checksum", "tx_no_client", "tx_too_big"},
+//       "per_client": [{"port", "out_spi", "in_spi", "cipher", "integrity",
+//                       "tx_packets", "tx_bytes", "rx_packets", "rx_bytes",
+//                       "out_sa_packets", "in_sa_packets", "replay_drops",
+//                       "integrity_failures", "decrypt_failures": {...},
+//                       "encrypt_failures": {...}}, ...]}
 //     "cpu": {"user_s", "sys_s"}
 //   }
 #include <sys/prctl.h>
