@@ -32,7 +32,9 @@ uint64_t now_ns() {
     return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-std::string errno_text(const std::string &what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string &what) {
+    return what + ": " + std::strerror(errno);
+}
 
 // IPv4 (20 bytes, DF clear, TTL 64) + UDP header at p for `payload` bytes after
 // them.  The UDP checksum is left zero (callers fill it when they want one).
@@ -81,8 +83,8 @@ EspLink::EspLink(const EspLinkConfig &cfg)
     }
     for (const EspClientConfig &cc : cfg_.clients) {
         auto c = std::make_unique<Client>();
-        const std::string who =
-            "ipsec client (line " + std::to_string(cc.line) + ", port " + std::to_string(cc.port) + ")";
+        const std::string who = "ipsec client (line " + std::to_string(cc.line) + ", port " +
+                                std::to_string(cc.port) + ")";
         crypto::SaConfig out = cc.out, in = cc.in;
         out.natt = true;  // RFC 3948 §2.1: from our port to the LNS's 4500
         out.natt_local_port = cc.port;
@@ -167,10 +169,11 @@ void EspLink::send(const Transport &to, std::span<const uint8_t> bytes) {
     const unsigned i = tx_count_++;
     uint8_t *ip = tx_buf_.get() + size_t(i) * kSlot + kHeadroom;
     const uint32_t len = uint32_t(bytes.size());
-    write_ip_udp(ip, ip_id_++, cfg_.local_ip, to.peer_ip, clients_[to.iface]->l2tp_port, to.peer_port,
-                 len);
+    write_ip_udp(ip, ip_id_++, cfg_.local_ip, to.peer_ip, clients_[to.iface]->l2tp_port,
+                 to.peer_port, len);
     if (len) std::memcpy(ip + kIpUdp, bytes.data(), len);
-    uint16_t sum = crypto::l4_checksum(cfg_.local_ip, to.peer_ip, crypto::kIpProtoUdp, ip + 20, 8 + len);
+    uint16_t sum =
+        crypto::l4_checksum(cfg_.local_ip, to.peer_ip, crypto::kIpProtoUdp, ip + 20, 8 + len);
     put16(ip + 26, sum ? sum : 0xffff);  // RFC 768: a computed 0 is sent as all ones
     crypto::EspOp &op = tx_ops_[i];
     op = crypto::EspOp{};
@@ -207,7 +210,8 @@ void EspLink::flush() {
             continue;
         }
         unsigned j = i + 1;
-        while (j < n && tx_client_[j] == tx_client_[i] && tx_ops_[j].result == crypto::EspResult::ok)
+        while (j < n && tx_client_[j] == tx_client_[i] &&
+               tx_ops_[j].result == crypto::EspResult::ok)
             j++;
         send_run(i, j - i);
         i = j;

@@ -45,7 +45,7 @@
 namespace lns::lacemu {
 
 struct EspLinkConfig {
-    uint32_t local_ip = 0;  // our (the "NAT's") address, host order; required
+    uint32_t local_ip = 0;       // our (the "NAT's") address, host order; required
     uint16_t local_port = 1701;  // inner L2TP source port (the same for every client)
     uint32_t lns_ip = 0;
     uint16_t lns_natt_port = crypto::kNattPort;
@@ -55,17 +55,17 @@ struct EspLinkConfig {
 };
 
 // Link-level drops and events beyond the SAs' own counters.
-#define LNS_LACEMU_ESP_COUNTERS(X)                                                       \
-    X(keepalives_sent, "NAT keepalives sent")                                            \
-    X(rx_keepalives, "NAT keepalives received (dropped)")                                \
-    X(rx_ike, "IKE (non-ESP marker) received on a client port (dropped)")                \
-    X(rx_malformed, "UDP payload too short to be ESP (dropped)")                         \
-    X(rx_wrong_source, "datagram not from the LNS's address and NAT-T port (dropped)")   \
-    X(rx_not_udp, "decrypted packet is not UDP (dropped)")                               \
-    X(rx_bad_udp, "decrypted UDP header truncated or lengths inconsistent (dropped)")    \
-    X(rx_wrong_port, "decrypted UDP not addressed to our L2TP port (dropped)")           \
-    X(rx_bad_checksum, "decrypted UDP checksum wrong (dropped)")                         \
-    X(tx_no_client, "send for a channel that is no client (dropped)")                    \
+#define LNS_LACEMU_ESP_COUNTERS(X)                                                     \
+    X(keepalives_sent, "NAT keepalives sent")                                          \
+    X(rx_keepalives, "NAT keepalives received (dropped)")                              \
+    X(rx_ike, "IKE (non-ESP marker) received on a client port (dropped)")              \
+    X(rx_malformed, "UDP payload too short to be ESP (dropped)")                       \
+    X(rx_wrong_source, "datagram not from the LNS's address and NAT-T port (dropped)") \
+    X(rx_not_udp, "decrypted packet is not UDP (dropped)")                             \
+    X(rx_bad_udp, "decrypted UDP header truncated or lengths inconsistent (dropped)")  \
+    X(rx_wrong_port, "decrypted UDP not addressed to our L2TP port (dropped)")         \
+    X(rx_bad_checksum, "decrypted UDP checksum wrong (dropped)")                       \
+    X(tx_no_client, "send for a channel that is no client (dropped)")                  \
     X(tx_too_big, "L2TP payload too big for a buffer (dropped)")
 
 struct EspLinkCounters {
@@ -81,7 +81,7 @@ struct EspClientStats {
     std::string cipher, integrity;
     uint64_t tx_packets = 0, tx_bytes = 0;  // ESP datagrams sent / their bytes
     uint64_t rx_packets = 0, rx_bytes = 0;  // ESP datagrams decrypted ok / their bytes
-    crypto::SaCounters out, in;            // SA counters (payload bytes, drops by reason)
+    crypto::SaCounters out, in;             // SA counters (payload bytes, drops by reason)
 };
 
 class EspLink final : public Link {

@@ -19,8 +19,10 @@ bool parse_cipher(const std::string &v, EspCipher &c) {
     static const struct {
         const char *name;
         EspCipher cipher;
-    } kNames[] = {{"aes-gcm-128", EspCipher::aes_gcm_128}, {"aes-gcm-256", EspCipher::aes_gcm_256},
-                  {"aes-cbc-128", EspCipher::aes_cbc_128}, {"aes-cbc-256", EspCipher::aes_cbc_256},
+    } kNames[] = {{"aes-gcm-128", EspCipher::aes_gcm_128},
+                  {"aes-gcm-256", EspCipher::aes_gcm_256},
+                  {"aes-cbc-128", EspCipher::aes_cbc_128},
+                  {"aes-cbc-256", EspCipher::aes_cbc_256},
                   {"3des-cbc", EspCipher::des3_cbc}};
     for (const auto &n : kNames)
         if (v == n.name) {
@@ -73,9 +75,10 @@ bool parse_uint(const std::string &v, uint64_t max, uint64_t &out) {
 // against the cipher here so the error can name the key.
 bool set_key(crypto::SaConfig &c, const std::vector<uint8_t> &k, std::string *why) {
     const bool gcm = c.cipher == EspCipher::aes_gcm_128 || c.cipher == EspCipher::aes_gcm_256;
-    const size_t want = c.cipher == EspCipher::aes_gcm_128 || c.cipher == EspCipher::aes_cbc_128 ? 16
-                        : c.cipher == EspCipher::des3_cbc                                         ? 24
-                                                                                                  : 32;
+    const size_t want = c.cipher == EspCipher::aes_gcm_128 || c.cipher == EspCipher::aes_cbc_128
+                            ? 16
+                        : c.cipher == EspCipher::des3_cbc ? 24
+                                                          : 32;
     if (k.size() != want + (gcm ? 4 : 0)) {
         *why = "wants " + std::to_string(want + (gcm ? 4 : 0)) + " bytes" +
                (gcm ? " (key then 4-byte salt)" : "") + ", got " + std::to_string(k.size());
@@ -92,8 +95,9 @@ bool set_auth_key(crypto::SaConfig &c, const std::vector<uint8_t> &k, std::strin
                         : c.integrity == EspIntegrity::hmac_sha256_128 ? 32
                                                                        : 0;
     if (want == 0 || k.size() != want) {
-        *why = want == 0 ? "given but integrity is none"
-                         : "wants " + std::to_string(want) + " bytes, got " + std::to_string(k.size());
+        *why = want == 0
+                   ? "given but integrity is none"
+                   : "wants " + std::to_string(want) + " bytes, got " + std::to_string(k.size());
         return false;
     }
     std::memcpy(c.auth_key, k.data(), want);
@@ -149,7 +153,10 @@ bool parse_client(std::istringstream &ls, EspClientConfig &c, std::string *why) 
         } else if (k == "out_key" || k == "in_key" || k == "out_auth_key" || k == "in_auth_key") {
             std::vector<uint8_t> b;
             if (!parse_hex(v, b) || b.empty()) return bad("want hex bytes");
-            (k == "out_key" ? out_key : k == "in_key" ? in_key : k == "out_auth_key" ? out_auth : in_auth) = v;
+            (k == "out_key"        ? out_key
+             : k == "in_key"       ? in_key
+             : k == "out_auth_key" ? out_auth
+                                   : in_auth) = v;
         } else if (k == "esn") {
             if (v != "0" && v != "1") return bad("want 0 or 1");
             esn = v == "1";
@@ -163,10 +170,10 @@ bool parse_client(std::istringstream &ls, EspClientConfig &c, std::string *why) 
             return false;
         }
     }
-    const char *missing = !have_port       ? "port"
-                          : !have_cipher   ? "cipher"
-                          : !have_out_spi  ? "out_spi"
-                          : !have_in_spi   ? "in_spi"
+    const char *missing = !have_port        ? "port"
+                          : !have_cipher    ? "cipher"
+                          : !have_out_spi   ? "out_spi"
+                          : !have_in_spi    ? "in_spi"
                           : out_key.empty() ? "out_key"
                           : in_key.empty()  ? "in_key"
                                             : nullptr;
@@ -174,7 +181,8 @@ bool parse_client(std::istringstream &ls, EspClientConfig &c, std::string *why) 
         *why = std::string("missing ") + missing;
         return false;
     }
-    const bool gcm = c.out.cipher == EspCipher::aes_gcm_128 || c.out.cipher == EspCipher::aes_gcm_256;
+    const bool gcm =
+        c.out.cipher == EspCipher::aes_gcm_128 || c.out.cipher == EspCipher::aes_gcm_256;
     if (!gcm && c.out.integrity == EspIntegrity::none) {
         *why = "cipher " + c.cipher + " needs an integrity algorithm";
         return false;

@@ -549,8 +549,9 @@ bool finish_ipsec(Options &o, std::string *error) {
         return false;
     }
     if (o.udp.local_ip == 0) {
-        *error = "--ipsec needs --local ADDR (the clients' common, NAT, address: the inner "
-                 "IPv4 header and checksum use it)";
+        *error =
+            "--ipsec needs --local ADDR (the clients' common, NAT, address: the inner "
+            "IPv4 header and checksum use it)";
         return false;
     }
     if (o.udp.local_port == 0) {
@@ -564,11 +565,10 @@ bool finish_ipsec(Options &o, std::string *error) {
             return false;
         }
         const size_t klen = o.esp_key_out.size() / 2;
-        const std::string line = "client port=4500 cipher=" +
-                                 std::string(klen == 36 ? "aes-gcm-256" : "aes-gcm-128") +
-                                 " out_spi=" + o.esp_spi.substr(0, colon) +
-                                 " in_spi=" + o.esp_spi.substr(colon + 1) +
-                                 " out_key=" + o.esp_key_out + " in_key=" + o.esp_key_in + "\n";
+        const std::string line =
+            "client port=4500 cipher=" + std::string(klen == 36 ? "aes-gcm-256" : "aes-gcm-128") +
+            " out_spi=" + o.esp_spi.substr(0, colon) + " in_spi=" + o.esp_spi.substr(colon + 1) +
+            " out_key=" + o.esp_key_out + " in_key=" + o.esp_key_in + "\n";
         if (!parse_ipsec_text(line, "--esp-*", o.esp.clients, error)) return false;
     } else if (!load_ipsec_file(o.ipsec_path, o.esp.clients, error)) {
         return false;

@@ -22,13 +22,13 @@ struct Options {
     EmuConfig emu;
     LinkKind link = LinkKind::udp;
     UdpLinkConfig udp;
-    DpdkLinkConfig dpdk;    // local/peer addresses are copied from udp/emu after parsing
-    PppLayerConfig ppp;     // --ppp and friends; user/password/seed copied from emu
+    DpdkLinkConfig dpdk;     // local/peer addresses are copied from udp/emu after parsing
+    PppLayerConfig ppp;      // --ppp and friends; user/password/seed copied from emu
     std::string ipsec_path;  // --ipsec FILE: L2TP over ESP (EspLink) instead of plain UDP
     EspLinkConfig esp;       // its clients; addresses copied from udp/emu after parsing
     std::string esp_spi, esp_key_out, esp_key_in;  // --esp-*: one AES-GCM client on port 4500
-    std::string json_path;  // empty: no JSON
-    bool quiet = false;     // no progress lines, no human summary
+    std::string json_path;                         // empty: no JSON
+    bool quiet = false;                            // no progress lines, no human summary
 };
 
 enum class ParseResult { ok, help, error };
