@@ -342,11 +342,14 @@ def check_lnsd_sas(case, lnsd, emu, clients, tag):
         case.check(f"{tag}{i}.out_packets",
                    pc.get("rx_packets", -1) <= rout.get("packets", 0) <= pc.get("rx_packets", -1) + 2,
                    f"lnsd encrypted {rout.get('packets')}, the emulator decrypted {pc.get('rx_packets')}")
-        case.eq(f"{tag}{i}.sa_drops", le.subset(rin, ("replay_drops", "integrity_failures", "drops")),
-                {"replay_drops": 0, "integrity_failures": 0, "drops": {}})
+        for d, r in (("in", rin), ("out", rout)):
+            nonzero = {k: v for k, v in r.get("drops", {}).items() if v}
+            case.eq(f"{tag}{i}.{d}_sa_drops", (r.get("replay_drops"), r.get("integrity_failures"), nonzero),
+                    (0, 0, {}), f"{tag}{i}-{d}: replay drops, integrity failures, drops by reason")
 
 
-def lnsd_checks_good(checks, lnsd, emu):
+def lnsd_checks_good(checks, lnsd, emu, wrong_emu):
+    """After both runs: the only ESP drops lnsd has are the wrong key's ICV failures."""
     from l2tp_lab import Case
     case = Case(checks, "lnsd_sas", lnsd)
     check_lnsd_sas(case, lnsd, emu, GOOD, "g")
@@ -354,7 +357,12 @@ def lnsd_checks_good(checks, lnsd, emu):
     drops = st.get("drops", {})
     esp = {k: v for k, v in drops.items() if v and (k.startswith("esp_") or k.startswith("sa_")
                                                     or k == "natt_malformed")}
-    case.eq("no_esp_drops", esp, {})
+    want = {}
+    if wrong_emu is not None:
+        wrong_port = WRONG[WRONG_INDEX][0]
+        pcs = (wrong_emu.report or {}).get("ipsec", {}).get("per_client", [])
+        want = {"esp_icv_mismatch": sum(pc.get("tx_packets", 0) for pc in pcs if pc.get("port") == wrong_port)}
+    case.eq("esp_drops_only_the_wrong_key", esp, want)
     ctl = st.get("control", {})
     case.check("control_replies_encrypted", ctl.get("l2tp_esp_replies", 0) > 0 and
                ctl.get("l2tp_esp_no_reply_sa", 0) == 0, f"control: {ctl}")
@@ -428,7 +436,7 @@ def main():
             checks.check("lnsd_exit_clean", lnsd.rc == 0 and lnsd.stats is not None,
                          f"exit status {lnsd.rc} {lnsd.stats_error}\n{lnsd.logs()}")
             if good is not None:
-                checks.guard("lnsd_sas", lnsd_checks_good, checks, lnsd, good)
+                checks.guard("lnsd_sas", lnsd_checks_good, checks, lnsd, good, wrong)
             if wrong is not None:
                 checks.guard("wrongkey_sas", lnsd_checks_wrong, checks, lnsd, wrong)
         except Exception as e:  # noqa: BLE001
