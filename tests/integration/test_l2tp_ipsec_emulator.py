@@ -19,10 +19,15 @@ Cases:
            each counted under its own name (spi_mismatch, icv_mismatch,
            replay_duplicate), and the tampered copy does not advance the window.
   lnsd     lnsd with static SAs for 4 clients (3 AES-GCM-128, 1 AES-CBC-128 +
-           HMAC-SHA1-96), reply_sa per client: 4 tunnels x 2 PPP sessions (CHAP,
-           IPCP) come up over ESP, ICMP echo both ways with no loss; lnsd's
-           per-SA counters match the emulator's per-client ESP counters, no ESP
-           drops anywhere, NAT keepalives counted.
+           HMAC-SHA1-96), reply_sa per client, the clients' inner L2TP ports
+           1701..1704: 4 tunnels x 2 PPP sessions (CHAP, IPCP) come up over ESP,
+           ICMP echo both ways with no loss; lnsd's per-SA counters match the
+           emulator's per-client ESP counters, every tunnel's messages come back
+           on its own client's SA, no ESP drops anywhere, NAT keepalives counted.
+  shared1701  4 more clients whose inner L2TP endpoints are all
+           203.0.113.2:1701 (real clients behind one NAT): lnsd must still
+           answer each tunnel on the SA its SCCRQ arrived on (the emulator
+           counts, and drops, messages for another client's tunnel).
   wrongkey the same with a wrong key for one client (its own SA pair in lnsd's
            configuration): exactly that client's tunnel fails, lnsd counts
            integrity failures on exactly its inbound SA, the others come up.
@@ -52,6 +57,10 @@ WRONG = [(40011, "aes-gcm-128", "none", 0xC0000111, 0xC0000211),
          (40012, "aes-cbc-128", "hmac-sha1-96", 0xC0000112, 0xC0000212),
          (40013, "aes-gcm-128", "none", 0xC0000113, 0xC0000213),
          (40014, "aes-gcm-128", "none", 0xC0000114, 0xC0000214)]
+SHARED = [(40021, "aes-gcm-128", "none", 0xC0000121, 0xC0000221),
+          (40022, "aes-gcm-128", "none", 0xC0000122, 0xC0000222),
+          (40023, "aes-cbc-128", "hmac-sha1-96", 0xC0000123, 0xC0000223),
+          (40024, "aes-gcm-128", "none", 0xC0000124, 0xC0000224)]
 WRONG_INDEX = 2  # the client of WRONG whose outbound key the emulator gets wrong
 
 SCAPY_ALGO = {"aes-gcm-128": "AES-GCM", "aes-cbc-128": "AES-CBC"}
@@ -67,7 +76,7 @@ def auth_bytes(spi, integrity):
     return b"" if integrity == "none" else bytes((spi * 3 + i * 17 + 1) & 0xFF for i in range(20))
 
 
-def client_line(c, wrong_key=False):
+def client_line(c, wrong_key=False, l2tp_port=None):
     port, cipher, integ, out_spi, in_spi = c
     out_key = key_bytes(out_spi, cipher)
     if wrong_key:
@@ -76,14 +85,17 @@ def client_line(c, wrong_key=False):
          f"out_key={out_key.hex()} in_spi={in_spi:#x} in_key={key_bytes(in_spi, cipher).hex()}")
     if integ != "none":
         s += f" out_auth_key={auth_bytes(out_spi, integ).hex()} in_auth_key={auth_bytes(in_spi, integ).hex()}"
+    if l2tp_port:
+        s += f" l2tp_port={l2tp_port}"
     return s
 
 
-def ipsec_file(path, clients, wrong=None):
+def ipsec_file(path, clients, wrong=None, own_l2tp_ports=False):
+    """own_l2tp_ports: client i's inner L2TP port is 1701 + i (else all 1701)."""
     with open(path, "w") as f:
         f.write("# lns-lac-emu --ipsec: one L2TP/IPsec client per line\n")
         for i, c in enumerate(clients):
-            f.write(client_line(c, wrong_key=(i == wrong)) + "\n")
+            f.write(client_line(c, wrong_key=(i == wrong), l2tp_port=1701 + i if own_l2tp_ports else None) + "\n")
 
 
 def lnsd_sas(clients, tag, lns, peer):
@@ -309,7 +321,7 @@ def run_lnsd(checks, lab, emu_bin, lnsd):
     from l2tp_lab import CORE_HOST, Case
     case = Case(checks, "lnsd", lnsd)
     ipsec = os.path.join(lab.workdir, "good.ipsec")
-    ipsec_file(ipsec, GOOD)
+    ipsec_file(ipsec, GOOD, own_l2tp_ports=True)
     emu = le.Emu(lab, emu_bin, "good", emu_args(ipsec, len(GOOD), 2, 4, ["--traffic", 400, "--traffic-dest",
                                                                         CORE_HOST, "--traffic-proto", "icmp"]))
     case.xl = emu
@@ -325,6 +337,9 @@ def run_lnsd(checks, lab, emu_bin, lnsd):
                f"ICMP echo over ESP through lnsd and back: {le.subset(t, ('sent', 'received', 'lost'))}")
     ip = rep.get("ipsec", {})
     case.eq("emu_no_decrypt_failures", (ip.get("decrypt_failures"), ip.get("encrypt_failures")), ({}, {}))
+    case.eq("each_tunnel_on_its_own_sa", ip.get("wrong_client"), 0,
+            "L2TP messages lnsd sent to one client for another client's tunnel")
+    case.eq("no_retransmits", rep.get("control", {}).get("retransmits"), 0)
     link = ip.get("link", {})
     case.eq("emu_link_clean", {k: v for k, v in link.items() if v and k != "keepalives_sent"}, {})
     return emu
@@ -371,6 +386,25 @@ def lnsd_checks_good(checks, lnsd, emu, wrong_emu):
                f"emulator sent {ka}, lnsd natt_keepalive {drops.get('natt_keepalive', 0)}")
 
 
+def run_shared(checks, lab, emu_bin, lnsd):
+    """All clients' inner L2TP endpoints are (203.0.113.2, 1701), as real clients
+    behind one NAT: lnsd must answer each tunnel on the SA its SCCRQ came in on."""
+    import test_lac_emulator as le
+    from l2tp_lab import Case
+    case = Case(checks, "shared1701", lnsd)
+    ipsec = os.path.join(lab.workdir, "shared.ipsec")
+    ipsec_file(ipsec, SHARED)
+    emu = le.Emu(lab, emu_bin, "shared", emu_args(ipsec, len(SHARED), 1, 1))
+    case.xl = emu
+    case.eq("emulator_exit_0", emu.wait(60), 0)
+    rep = emu.report or {}
+    case.eq("ppp_up", rep.get("ppp", {}).get("up"), len(SHARED))
+    case.eq("each_tunnel_on_its_own_sa", rep.get("ipsec", {}).get("wrong_client"), 0,
+            "L2TP messages lnsd sent to one client for another client's tunnel")
+    case.eq("no_retransmits", rep.get("control", {}).get("retransmits"), 0)
+    return emu
+
+
 def run_wrongkey(checks, lab, emu_bin, lnsd):
     import test_lac_emulator as le
     from l2tp_lab import Case
@@ -411,7 +445,7 @@ def main():
     import l2tp_lab
     import lnsd as lnsrun
     import test_ppp_sessions as ps
-    from l2tp_lab import LAC_IP, LNS_A
+    from l2tp_lab import LAC_IP, LNS_A, Case
     args = harness.parse_args(__doc__)
     checks = harness.Checks("l2tp_ipsec_emulator")
     harness.require_root(checks)
@@ -428,10 +462,12 @@ def main():
             lab.setup()
             checks.guard("scapy", run_scapy, checks, lab, emu_bin)
             lab.ipsec = {"replay_window": 64,
-                         "sas": lnsd_sas(GOOD, "g", LNS_A, LAC_IP) + lnsd_sas(WRONG, "w", LNS_A, LAC_IP)}
+                         "sas": lnsd_sas(GOOD, "g", LNS_A, LAC_IP) + lnsd_sas(WRONG, "w", LNS_A, LAC_IP)
+                         + lnsd_sas(SHARED, "s", LNS_A, LAC_IP)}
             lnsd = lab.start_lnsd("esp", {"accept_unknown_peers": True})
             good = checks.guard("lnsd", run_lnsd, checks, lab, emu_bin, lnsd)
             wrong = checks.guard("wrongkey", run_wrongkey, checks, lab, emu_bin, lnsd)
+            shared = checks.guard("shared1701", run_shared, checks, lab, emu_bin, lnsd)
             lnsd.stop()
             checks.check("lnsd_exit_clean", lnsd.rc == 0 and lnsd.stats is not None,
                          f"exit status {lnsd.rc} {lnsd.stats_error}\n{lnsd.logs()}")
@@ -439,6 +475,9 @@ def main():
                 checks.guard("lnsd_sas", lnsd_checks_good, checks, lnsd, good, wrong)
             if wrong is not None:
                 checks.guard("wrongkey_sas", lnsd_checks_wrong, checks, lnsd, wrong)
+            if shared is not None:
+                checks.guard("shared1701_sas", lambda: check_lnsd_sas(Case(checks, "shared1701_sas", lnsd), lnsd,
+                                                                      shared, SHARED, "s"))
         except Exception as e:  # noqa: BLE001
             checks.fail("exception", f"{type(e).__name__}: {e}")
         finally:

@@ -99,6 +99,7 @@
 //     With --ppp, "success" also needs every established call to reach PPP up.
 //     "ipsec": {                     // only with --ipsec / --esp-* (esp_link.hpp)
 //       "clients": N, "natt_keepalive_s": F,
+//       "wrong_client": N,           // L2TP for a tunnel of another client (dropped)
 //       "esp": {"tx_packets", "tx_bytes", "rx_packets", "rx_bytes"},  // ESP datagrams
 //       "decrypt_failures": {EspResult name: N}, "encrypt_failures": {...},
 //       "link": {"keepalives_sent", "rx_keepalives", "rx_ike", "rx_malformed",

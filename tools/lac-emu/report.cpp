@@ -135,9 +135,10 @@ void esp_drops(Json &j, const char *key, const crypto::SaCounters &c) {
     j.close();
 }
 
-void ipsec_json(Json &j, const IpsecReport &r) {
+void ipsec_json(Json &j, const IpsecReport &r, uint64_t wrong_client) {
     j.open("ipsec");
     j.num("clients", r.clients.size());
+    j.num("wrong_client", wrong_client);
     j.real("natt_keepalive_s", r.keepalive_s);
     crypto::SaCounters out{}, in{};
     EspClientStats sum;
@@ -364,7 +365,7 @@ std::string to_json(const Report &r) {
     j.close();
 
     if (r.ppp.enabled) ppp_json(j, r.ppp);
-    if (r.ipsec.enabled) ipsec_json(j, r.ipsec);
+    if (r.ipsec.enabled) ipsec_json(j, r.ipsec, r.wrong_channel);
 
     j.open("cpu");
     j.real("user_s", r.cpu_user_s);
@@ -489,8 +490,8 @@ void print_human(const Report &r, FILE *out) {
         std::fprintf(out,
                      "  ipsec:     %zu clients: ESP %" PRIu64 " sent, %" PRIu64
                      " decrypted; %" PRIu64 " decrypt failures (%" PRIu64 " ICV, %" PRIu64
-                     " replay)\n",
-                     r.ipsec.clients.size(), tx, rx, fails, icv, replay);
+                     " replay); %" PRIu64 " for another client's tunnel\n",
+                     r.ipsec.clients.size(), tx, rx, fails, icv, replay, r.wrong_channel);
     }
     const auto &td = r.teardown;
     if (td.started && std::strcmp(td.mode, "none") == 0)

@@ -115,6 +115,7 @@ struct Report {
     cp::l2tp::EndpointCounters endpoint{};
     LinkCounters link{};
     uint64_t data_in = 0, data_unknown = 0;  // L2TP data messages received
+    uint64_t wrong_channel = 0;  // L2TP messages for a tunnel of another client (--ipsec; dropped)
     PppReport ppp;                           // filled by the PPP layer (--ppp)
     IpsecReport ipsec;                       // filled from the ESP link (--ipsec)
     double cpu_user_s = 0, cpu_sys_s = 0;
