@@ -26,7 +26,8 @@ bool valid_sa_name(const std::string &s) {
 
 // An SPI: decimal or 0x hex, 256..2^32-1 (RFC 4303 §2.1 reserves 1..255; 0 is
 // "no SA").  Reported at `path` when malformed.
-std::optional<uint32_t> read_spi(const YAML::Node &node, const std::string &path, Diagnostics &diag) {
+std::optional<uint32_t> read_spi(const YAML::Node &node, const std::string &path,
+                                 Diagnostics &diag) {
     const char *expected = "an SPI: an integer, decimal or 0x hex, 256..4294967295";
     if (!node.IsScalar() || node.Tag() == "!") {  // quoted: a string
         diag.error(path, std::string("expected ") + expected + ", got " + describe(node));
@@ -36,15 +37,17 @@ std::optional<uint32_t> read_spi(const YAML::Node &node, const std::string &path
     const bool hex = t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X');
     const std::string digits = hex ? t.substr(2) : t;
     bool ok = !digits.empty() && digits.size() <= (hex ? 8u : 10u);
-    for (char c : digits) ok = ok && (hex ? std::isxdigit((unsigned char)c) : std::isdigit((unsigned char)c));
+    for (char c : digits)
+        ok = ok && (hex ? std::isxdigit((unsigned char)c) : std::isdigit((unsigned char)c));
     uint64_t v = ok ? std::stoull(digits, nullptr, hex ? 16 : 10) : 0;
     if (!ok || v > UINT32_MAX) {
         diag.error(path, std::string("expected ") + expected + ", got '" + t + "'");
         return std::nullopt;
     }
     if (v < 256) {
-        diag.error(path, "SPI " + std::to_string(v) + " is reserved (RFC 4303 §2.1: 1..255 are "
-                                                      "reserved, 0 means no SA); use 256 or more");
+        diag.error(path, "SPI " + std::to_string(v) +
+                             " is reserved (RFC 4303 §2.1: 1..255 are "
+                             "reserved, 0 means no SA); use 256 or more");
         return std::nullopt;
     }
     return uint32_t(v);
@@ -61,7 +64,8 @@ std::optional<std::vector<uint8_t>> read_hex(const YAML::Node &node, const std::
     for (char c : t) {
         if (c == ':' || c == ' ') continue;
         if (!std::isxdigit((unsigned char)c)) {
-            diag.error(path, std::string("expected hex bytes (':' or spaces allowed), found '") + c + "'");
+            diag.error(
+                path, std::string("expected hex bytes (':' or spaces allowed), found '") + c + "'");
             return std::nullopt;
         }
         digits += c;
@@ -72,20 +76,28 @@ std::optional<std::vector<uint8_t>> read_hex(const YAML::Node &node, const std::
         return std::nullopt;
     }
     std::vector<uint8_t> out;
-    for (size_t i = 0; i < digits.size(); i += 2) out.push_back(uint8_t(std::stoul(digits.substr(i, 2), nullptr, 16)));
+    for (size_t i = 0; i < digits.size(); i += 2)
+        out.push_back(uint8_t(std::stoul(digits.substr(i, 2), nullptr, 16)));
     return out;
 }
 
-bool is_gcm(IpsecCipher c) { return c == IpsecCipher::aes_gcm_128 || c == IpsecCipher::aes_gcm_256; }
+bool is_gcm(IpsecCipher c) {
+    return c == IpsecCipher::aes_gcm_128 || c == IpsecCipher::aes_gcm_256;
+}
 
 // Bytes of `key:` the cipher needs (GCM: key + 4-byte salt).
 size_t key_bytes(IpsecCipher c) {
     switch (c) {
-        case IpsecCipher::aes_gcm_128: return 20;
-        case IpsecCipher::aes_gcm_256: return 36;
-        case IpsecCipher::aes_cbc_128: return 16;
-        case IpsecCipher::aes_cbc_256: return 32;
-        case IpsecCipher::des3_cbc: return 24;
+        case IpsecCipher::aes_gcm_128:
+            return 20;
+        case IpsecCipher::aes_gcm_256:
+            return 36;
+        case IpsecCipher::aes_cbc_128:
+            return 16;
+        case IpsecCipher::aes_cbc_256:
+            return 32;
+        case IpsecCipher::des3_cbc:
+            return 24;
     }
     return 0;
 }
@@ -94,10 +106,12 @@ size_t auth_key_bytes(IpsecIntegrity i) {
     return i == IpsecIntegrity::hmac_sha1_96 ? 20 : i == IpsecIntegrity::hmac_sha256_128 ? 32 : 0;
 }
 
-const char *const kCipherNames[] = {"aes-gcm-128", "aes-gcm-256", "aes-cbc-128", "aes-cbc-256", "3des-cbc"};
+const char *const kCipherNames[] = {"aes-gcm-128", "aes-gcm-256", "aes-cbc-128", "aes-cbc-256",
+                                    "3des-cbc"};
 const char *const kIntegrityNames[] = {"none", "hmac-sha1-96", "hmac-sha256-128"};
 
-void parse_natt(const YAML::Node &node, const std::string &path, IpsecSaConfig &sa, Diagnostics &diag) {
+void parse_natt(const YAML::Node &node, const std::string &path, IpsecSaConfig &sa,
+                Diagnostics &diag) {
     sa.natt = true;
     if (node.IsNull()) return;
     MapReader r(node, path, {"local_port", "peer_port"}, diag);
@@ -114,8 +128,8 @@ void parse_lifetime(const YAML::Node &node, const std::string &path, IpsecSaConf
     r.read("hard_packets", sa.hard_packets, 0, UINT64_MAX);
     auto check = [&](uint64_t soft, uint64_t hard, const char *what) {
         if (soft && hard && soft >= hard && diag.clean(path))
-            diag.error(r.path_of(what), std::string("must be below the hard limit (") +
-                                            std::to_string(hard) + ")");
+            diag.error(r.path_of(what),
+                       std::string("must be below the hard limit (") + std::to_string(hard) + ")");
     };
     check(sa.soft_bytes, sa.hard_bytes, "soft_bytes");
     check(sa.soft_packets, sa.hard_packets, "soft_packets");
@@ -154,7 +168,8 @@ void check_keys(MapReader &r, IpsecSaConfig &sa, Diagnostics &diag) {
     else if (want_auth && diag.clean(r.path_of("auth_key")) && sa.auth_key.size() != want_auth)
         diag.error(r.path_of("auth_key"), std::string(kIntegrityNames[size_t(sa.integrity)]) +
                                               " needs " + std::to_string(want_auth) +
-                                              " key bytes, got " + std::to_string(sa.auth_key.size()));
+                                              " key bytes, got " +
+                                              std::to_string(sa.auth_key.size()));
 }
 
 void parse_sa(const YAML::Node &node, const std::string &path, IpsecConfig &ic, Diagnostics &diag) {
@@ -166,7 +181,8 @@ void parse_sa(const YAML::Node &node, const std::string &path, IpsecConfig &ic, 
     if (!r.ok()) return;
     r.require({"name", "direction", "spi", "mode", "local", "peer", "cipher", "key"});
     if (r.read("name", sa.name) && r.has("name") && !valid_sa_name(sa.name))
-        diag.error(r.path_of("name"), "must be 1 to 64 characters from [A-Za-z0-9_.-], got '" + sa.name + "'");
+        diag.error(r.path_of("name"),
+                   "must be 1 to 64 characters from [A-Za-z0-9_.-], got '" + sa.name + "'");
     if (auto n = r.get("direction")) {
         auto c = read_choice(*n, r.path_of("direction"), {"inbound", "outbound"}, diag);
         if (c) sa.inbound = *c == 0;
@@ -186,12 +202,15 @@ void parse_sa(const YAML::Node &node, const std::string &path, IpsecConfig &ic, 
         if (a) sa.peer = *a;
     }
     if (auto n = r.get("cipher")) {
-        auto c = read_choice(*n, r.path_of("cipher"),
-                             {kCipherNames[0], kCipherNames[1], kCipherNames[2], kCipherNames[3], kCipherNames[4]}, diag);
+        auto c = read_choice(
+            *n, r.path_of("cipher"),
+            {kCipherNames[0], kCipherNames[1], kCipherNames[2], kCipherNames[3], kCipherNames[4]},
+            diag);
         if (c) sa.cipher = IpsecCipher(*c);
     }
     if (auto n = r.get("integrity")) {
-        auto c = read_choice(*n, r.path_of("integrity"), {kIntegrityNames[0], kIntegrityNames[1], kIntegrityNames[2]}, diag);
+        auto c = read_choice(*n, r.path_of("integrity"),
+                             {kIntegrityNames[0], kIntegrityNames[1], kIntegrityNames[2]}, diag);
         if (c) sa.integrity = IpsecIntegrity(*c);
     }
     if (auto n = r.get("key"))
@@ -281,7 +300,8 @@ void validate_ipsec(Parsed &p, Diagnostics &diag) {
         if (it == names.end()) {
             diag.error(path, "unknown SA '" + sas[i].reply_sa + "'");
         } else if (sas[it->second].inbound) {
-            diag.error(path, "SA '" + sas[i].reply_sa + "' is inbound; reply_sa must be an outbound SA");
+            diag.error(path,
+                       "SA '" + sas[i].reply_sa + "' is inbound; reply_sa must be an outbound SA");
         } else {
             sas[i].reply_index = int(it->second);
         }

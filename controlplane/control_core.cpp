@@ -201,6 +201,7 @@ unsigned ControlCore::poll(uint64_t now_ns) {
     }
     if (subs_ && subs_->next_deadline() <= now_ns) timers = true;
     poll_subscribers(now_ns);
+    poll_ipsec(now_ns);
     rt_.tables->reclaim();
     rt_.sas->reclaim();
     // Load: the time of the polls that had something to do (packets or timers);

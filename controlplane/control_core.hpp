@@ -81,7 +81,7 @@ struct ControlCounters {
     X(session_install_failed) X(l2tp_bad_frame) X(l2tp_tx_no_mac) X(l2tp_session_install_failed) \
     X(l2tp_sessions_removed) X(l2tp_sessions_sequenced) X(subscriber_orphans)                \
     X(sas_added) X(sas_deleted) X(sa_add_failed) X(sa_rekeys) X(sessions_protected)          \
-    X(l2tp_esp_replies) X(l2tp_esp_no_reply_sa)
+    X(l2tp_esp_replies) X(l2tp_esp_no_reply_sa) X(sa_soft_expired) X(sa_hard_expired)
 #define LNS_CTL_FIELD(n) uint64_t n = 0;
     LNS_CTL_COUNTERS(LNS_CTL_FIELD)
 #undef LNS_CTL_FIELD
@@ -154,6 +154,7 @@ private:
     void l2tp_note_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t inbound_sa);
     uint16_t l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port) const;
     void send_esp_frame(uint16_t port, uint16_t sa, const uint8_t *frame, size_t len);
+    void poll_ipsec(uint64_t now);
     void init_l2tp();
     void handle_l2tp(rte_mbuf *m);
     void l2tp_send(const l2tp::Transport &t, std::span<const uint8_t> payload);
@@ -194,12 +195,14 @@ private:
         uint32_t lac = 0;  // outbound: the LACs it protects (host order), lac/lac_len
         uint8_t lac_len = 32;
         uint32_t nh = dp::kInvalidIndex;  // outbound: the peer's next hop (a reference held)
+        bool soft_noted = false, hard_noted = false;  // counted in sa_soft/hard_expired
     };
     std::vector<SaControl> sa_ctl_;  // indexed by SA id
     // L2TP peers whose control messages arrived under ESP: (port, address, UDP
     // port) -> the outbound SA for replies and for their calls.
     std::unordered_map<uint64_t, uint16_t> l2tp_sa_;
     unsigned next_sa_owner_ = 0;
+    uint64_t next_sa_scan_ = 0;
 
     // L2TP (control_l2tp.cpp).
     std::unique_ptr<l2tp::Xoshiro> l2tp_rng_;

@@ -53,7 +53,8 @@ bool ControlCore::init_ipsec(std::string *err) {
     for (int pass = 0; pass < 2; pass++) {
         for (const auto &c : sas) {
             if (c.inbound != (pass == 1)) continue;
-            if (sa_add(request_from_config(c), err) == dp::kNoSa) return *err = "SA " + c.name + ": " + *err, false;
+            if (sa_add(request_from_config(c), err) == dp::kNoSa)
+                return *err = "SA " + c.name + ": " + *err, false;
         }
     }
     return true;
@@ -69,7 +70,8 @@ uint16_t ControlCore::sa_add(const SaRequest &r, std::string *err) {
     const bool inbound = r.sa.direction == crypto::SaDirection::inbound;
     int port = -1;
     for (size_t i = 0; i < rt_.ports.size() && port < 0; i++)
-        if (rt_.ports[i].role == dp::PortRole::access && rt_.cfg.ports[i].ipv4.addr == r.local) port = int(i);
+        if (rt_.ports[i].role == dp::PortRole::access && rt_.cfg.ports[i].ipv4.addr == r.local)
+            port = int(i);
     if (port < 0) return fail("local address is not an access port's address");
     dp::SaSpec spec;
     spec.name = r.name;
@@ -96,7 +98,8 @@ uint16_t ControlCore::sa_add(const SaRequest &r, std::string *err) {
         const cfg::PortConfig &pc = rt_.cfg.ports[size_t(port)];
         uint32_t nh_ip = r.peer;
         if (!in_prefix(r.peer, pc.ipv4.addr, pc.ipv4.len)) {
-            if (!pc.gateway4) return fail("peer is off-link and port " + pc.name + " has no gateway4");
+            if (!pc.gateway4)
+                return fail("peer is off-link and port " + pc.name + " has no gateway4");
             nh_ip = *pc.gateway4;
         }
         nh = acquire_neighbor4(uint16_t(port), nh_ip);
@@ -125,7 +128,8 @@ uint16_t ControlCore::outbound_sa_for(uint32_t lac_ip) const {
     for (size_t i = 0; i < sa_ctl_.size(); i++) {
         const SaControl &sc = sa_ctl_[i];
         if (!sc.live || !sc.outbound || !in_prefix(lac_ip, sc.lac, sc.lac_len)) continue;
-        if (best == dp::kNoSa || sc.lac_len > sa_ctl_[best].lac_len) best = uint16_t(i);  // longest match
+        if (best == dp::kNoSa || sc.lac_len > sa_ctl_[best].lac_len)
+            best = uint16_t(i);  // longest match
     }
     return best;
 }
@@ -137,11 +141,15 @@ bool ControlCore::sa_delete(uint16_t id, std::string *err) {
         uint32_t bound = 0;
         for (uint32_t i = 0; i < rt_.tables->max_sessions(); i++) bound += s[i].sa_out == id;
         if (bound)
-            return *err = "outbound SA in use by " + std::to_string(bound) + " session(s); rekey or remove them first",
+            return *err = "outbound SA in use by " + std::to_string(bound) +
+                          " session(s); rekey or remove them first",
                    false;
         for (size_t i = 0; i < sa_ctl_.size(); i++)
-            if (sa_ctl_[i].live && !sa_ctl_[i].outbound && rt_.sas->sa(uint16_t(i)).reply.load() == id)
-                return *err = std::string("outbound SA is the reply_sa of ") + rt_.sas->sa(uint16_t(i)).name, false;
+            if (sa_ctl_[i].live && !sa_ctl_[i].outbound &&
+                rt_.sas->sa(uint16_t(i)).reply.load() == id)
+                return *err = std::string("outbound SA is the reply_sa of ") +
+                              rt_.sas->sa(uint16_t(i)).name,
+                       false;
         release_neighbor(sa_ctl_[id].nh);
         std::erase_if(l2tp_sa_, [id](const auto &kv) { return kv.second == id; });
     }
@@ -157,12 +165,15 @@ bool ControlCore::sa_delete(const std::string &name, std::string *err) {
     return sa_delete(id, err);
 }
 
-bool ControlCore::sa_rekey(const std::string &old_in, const std::string &old_out, const SaRequest &new_in,
-                           const SaRequest &new_out, std::string *err) {
+bool ControlCore::sa_rekey(const std::string &old_in, const std::string &old_out,
+                           const SaRequest &new_in, const SaRequest &new_out, std::string *err) {
     const uint16_t oi = rt_.sas->find(old_in), oo = rt_.sas->find(old_out);
-    if (oi == dp::kNoSa || sa_ctl_[oi].outbound) return *err = "'" + old_in + "' is not a live inbound SA", false;
-    if (oo == dp::kNoSa || !sa_ctl_[oo].outbound) return *err = "'" + old_out + "' is not a live outbound SA", false;
-    if (new_in.sa.direction != crypto::SaDirection::inbound || new_out.sa.direction != crypto::SaDirection::outbound)
+    if (oi == dp::kNoSa || sa_ctl_[oi].outbound)
+        return *err = "'" + old_in + "' is not a live inbound SA", false;
+    if (oo == dp::kNoSa || !sa_ctl_[oo].outbound)
+        return *err = "'" + old_out + "' is not a live outbound SA", false;
+    if (new_in.sa.direction != crypto::SaDirection::inbound ||
+        new_out.sa.direction != crypto::SaDirection::outbound)
         return *err = "new SAs: one inbound, one outbound", false;
     // Make: the new outbound SA, owned by the old one's worker (which owns the
     // sessions bound to it), then the new inbound SA answering with it.
@@ -223,7 +234,8 @@ void ControlCore::l2tp_note_sa(uint16_t port, uint32_t ip, uint16_t udp_port, ui
 
 uint16_t ControlCore::l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port) const {
     auto it = l2tp_sa_.find(l2tp_sa_key(port, ip, udp_port));
-    if (it == l2tp_sa_.end() || it->second >= sa_ctl_.size() || !sa_ctl_[it->second].live) return dp::kNoSa;
+    if (it == l2tp_sa_.end() || it->second >= sa_ctl_.size() || !sa_ctl_[it->second].live)
+        return dp::kNoSa;
     return it->second;
 }
 
@@ -238,6 +250,32 @@ void ControlCore::send_esp_frame(uint16_t port, uint16_t sa, const uint8_t *fram
     md->out_port = port;
     c_.l2tp_esp_replies++;
     to_inbox(rt_.sas->sa(sa).owner_worker, m);
+}
+
+// Lifetimes (RFC 4301 §4.4.2.1): once a second, SAs that crossed their soft
+// or hard limit since the last look are counted (sa_soft_expired,
+// sa_hard_expired); each SA's state is in the stats rows.  The owner worker
+// keeps writing the counters: relaxed reads.
+void ControlCore::poll_ipsec(uint64_t now) {
+    if (now < next_sa_scan_) return;
+    next_sa_scan_ = now + 1000000000ull;
+    for (size_t i = 0; i < sa_ctl_.size(); i++) {
+        SaControl &sc = sa_ctl_[i];
+        if (!sc.live || (sc.soft_noted && sc.hard_noted)) continue;
+        const crypto::Sa &sa = rt_.sas->sa(uint16_t(i)).sa;
+        const crypto::SaLifetime &l = sa.config().lifetime;
+        const uint64_t packets = dp::read_counter(sa.counters().packets);
+        const uint64_t bytes = dp::read_counter(sa.counters().bytes);
+        if (!sc.soft_noted && dp::read_counter(sa.counters().soft_expiries)) {
+            sc.soft_noted = true;
+            c_.sa_soft_expired++;
+        }
+        if (!sc.hard_noted &&
+            ((l.hard_packets && packets >= l.hard_packets) || (l.hard_bytes && bytes >= l.hard_bytes))) {
+            sc.hard_noted = true;
+            c_.sa_hard_expired++;
+        }
+    }
 }
 
 }  // namespace lns::cp

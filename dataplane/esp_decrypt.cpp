@@ -17,25 +17,39 @@ using crypto::EspResult;
 Drop esp_drop_reason(EspResult r) {
     switch (r) {
         case EspResult::ok:
-        case EspResult::truncated: return Drop::esp_truncated;
+        case EspResult::truncated:
+            return Drop::esp_truncated;
         case EspResult::bad_ip_header:
         case EspResult::fragment:
         case EspResult::bad_udp_header:
         case EspResult::spi_mismatch:
-        case EspResult::wrong_direction: return Drop::esp_bad_header;
-        case EspResult::natt_not_esp: return Drop::natt_malformed;
-        case EspResult::hard_expired: return Drop::sa_hard_expired;
+        case EspResult::wrong_direction:
+            return Drop::esp_bad_header;
+        case EspResult::natt_not_esp:
+            return Drop::natt_malformed;
+        case EspResult::hard_expired:
+            return Drop::sa_hard_expired;
         case EspResult::replay_too_old:
-        case EspResult::replay_duplicate: return Drop::esp_replayed;
-        case EspResult::bad_block_length: return Drop::esp_bad_block_length;
-        case EspResult::crypto_error: return Drop::esp_crypto_error;
-        case EspResult::icv_mismatch: return Drop::esp_icv_mismatch;
-        case EspResult::bad_padding: return Drop::esp_bad_padding;
-        case EspResult::dummy_packet: return Drop::esp_dummy_packet;
-        case EspResult::bad_next_header: return Drop::esp_bad_next_header;
-        case EspResult::seq_overflow: return Drop::esp_seq_overflow;
-        case EspResult::no_room: return Drop::esp_no_room;
-        case EspResult::bad_inner_packet: return Drop::esp_bad_inner;
+        case EspResult::replay_duplicate:
+            return Drop::esp_replayed;
+        case EspResult::bad_block_length:
+            return Drop::esp_bad_block_length;
+        case EspResult::crypto_error:
+            return Drop::esp_crypto_error;
+        case EspResult::icv_mismatch:
+            return Drop::esp_icv_mismatch;
+        case EspResult::bad_padding:
+            return Drop::esp_bad_padding;
+        case EspResult::dummy_packet:
+            return Drop::esp_dummy_packet;
+        case EspResult::bad_next_header:
+            return Drop::esp_bad_next_header;
+        case EspResult::seq_overflow:
+            return Drop::esp_seq_overflow;
+        case EspResult::no_room:
+            return Drop::esp_no_room;
+        case EspResult::bad_inner_packet:
+            return Drop::esp_bad_inner;
     }
     return Drop::esp_bad_header;
 }
@@ -48,7 +62,8 @@ void hand_off(WorkerCtx *ctx, rte_mbuf *m, uint16_t pi, unsigned owner) {
     md->kind = uint8_t(InboxKind::esp_in);
     md->in_port = pi;
     md->index = kInvalidIndex;
-    if (rte_ring_mp_enqueue(ctx->inboxes[owner], m) != 0) return drop(ctx, m, Drop::handoff_ring_full);
+    if (rte_ring_mp_enqueue(ctx->inboxes[owner], m) != 0)
+        return drop(ctx, m, Drop::handoff_ring_full);
     ctx->c.handoffs++;
 }
 
@@ -61,8 +76,8 @@ bool from_peer(const DpSa &sa, const EspIn &e) {
 
 }  // namespace
 
-unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigned n,
-                           rte_mbuf **out, uint16_t *out_sa) {
+unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigned n, rte_mbuf **out,
+                           uint16_t *out_sa) {
     SaKey keys[kMaxBurst];
     const void *kp[kMaxBurst];
     void *data[kMaxBurst];
@@ -123,7 +138,9 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
         m->data_len = uint16_t(op.buf.len + kEtherHdrLen);
         m->pkt_len = m->data_len;
         std::memcpy(eth, macs[j], 12);
-        store_be16(eth + 12, kEtherTypeIpv4);
+        // Tunnel mode may carry IPv6 (next header 41): classified as such (LAC
+        // links are IPv4: dropped as ipv6_on_access).
+        store_be16(eth + 12, (op.buf.data[0] >> 4) == 6 ? kEtherTypeIpv6 : kEtherTypeIpv4);
         ctx->c.esp_decrypted++;
         out_sa[nout] = sa_of[j];
         out[nout++] = m;

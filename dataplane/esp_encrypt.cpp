@@ -28,7 +28,8 @@ void flush_esp_out(WorkerCtx *ctx) {
         rte_mbuf *m = ctx->esp_out[i].m;
         if (ctx->esp_out[i].session == kInvalidIndex) {
             dst_word[i] = 0;
-            std::memcpy(&dst_word[i], rte_pktmbuf_mtod(m, const uint8_t *), 6);  // little-endian: bytes 0..5
+            std::memcpy(&dst_word[i], rte_pktmbuf_mtod(m, const uint8_t *),
+                        6);  // little-endian: bytes 0..5
             dst_word[i] |= kNeighborValid;
         }
         crypto::EspOp &op = ops[i];

@@ -38,8 +38,8 @@ Drop esp_drop_reason(crypto::EspResult r);
 // behind it (transport: the outer header with the ESP removed; tunnel: the
 // inner packet), their SA index in out_sa[].  Returns how many; every other
 // packet was dropped (counted) or handed off.
-unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigned n,
-                           rte_mbuf **out, uint16_t *out_sa);
+unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigned n, rte_mbuf **out,
+                           uint16_t *out_sa);
 
 // Encrypts the queued packets of protected sessions (ctx->esp_out) and sends
 // them toward their peers.  Called at the end of every downstream burst and
@@ -49,7 +49,8 @@ void flush_esp_out(WorkerCtx *ctx);
 // Queues an encapsulated frame (data at Ethernet, outer IPv4 complete) of a
 // session bound to SA `sa` (port: where it arrived), or a control-core frame
 // (session kInvalidIndex, port: where it leaves), for flush_esp_out.  Consumes m.
-inline void queue_esp_out(WorkerCtx *ctx, rte_mbuf *m, uint32_t session, uint16_t sa, uint16_t port) {
+inline void queue_esp_out(WorkerCtx *ctx, rte_mbuf *m, uint32_t session, uint16_t sa,
+                          uint16_t port) {
     if (ctx->n_esp_out == kMaxBurst) flush_esp_out(ctx);
     ctx->esp_out[ctx->n_esp_out++] = EspOutPending{m, session, sa, port};
 }

@@ -27,9 +27,12 @@ std::unique_ptr<SaTable> SaTable::create(uint32_t max_sas, int socket, std::stri
     hp.socket_id = socket;
     hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
     t->in_hash_ = rte_hash_create(&hp);
-    if (!t->in_hash_) return *err = "rte_hash_create(" + name + "): " + rte_strerror(rte_errno), nullptr;
-    t->sas_ = static_cast<DpSa *>(rte_zmalloc_socket("lns_sas", sizeof(DpSa) * max_sas, 64, socket));
-    t->free_list_ = static_cast<uint32_t *>(rte_zmalloc_socket("lns_sa_free", 4 * max_sas, 64, socket));
+    if (!t->in_hash_)
+        return *err = "rte_hash_create(" + name + "): " + rte_strerror(rte_errno), nullptr;
+    t->sas_ =
+        static_cast<DpSa *>(rte_zmalloc_socket("lns_sas", sizeof(DpSa) * max_sas, 64, socket));
+    t->free_list_ =
+        static_cast<uint32_t *>(rte_zmalloc_socket("lns_sa_free", 4 * max_sas, 64, socket));
     if (!t->sas_ || !t->free_list_) return *err = "out of memory for the SA table", nullptr;
     for (uint32_t i = 0; i < max_sas; i++) {
         new (&t->sas_[i]) DpSa();
@@ -62,7 +65,8 @@ bool SaTable::attach_rcu(rte_rcu_qsbr *qsv, std::string *err) {
     dp.p = this;
     dp.v = qsv;
     dq_ = rte_rcu_qsbr_dq_create(&dp);
-    if (!dq_) return *err = std::string("rte_rcu_qsbr_dq_create: ") + rte_strerror(rte_errno), false;
+    if (!dq_)
+        return *err = std::string("rte_rcu_qsbr_dq_create: ") + rte_strerror(rte_errno), false;
     qsv_ = qsv;
     return true;
 }
@@ -74,18 +78,19 @@ uint16_t SaTable::add(const SaSpec &spec, IMB_MGR *mgr, std::string *err) {
     if (inbound && rte_hash_lookup(in_hash_, &key) >= 0)
         return *err = "an inbound SA with this SPI and local address exists", kNoSa;
     if (spec.name.empty() || spec.name.size() >= sizeof(DpSa::name) ||
-        spec.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+        spec.name.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
             std::string::npos)
         return *err = "SA name must be 1 to 63 characters from [A-Za-z0-9_.-]", kNoSa;
-    if (find(spec.name) != kNoSa)
-        return *err = "an SA named '" + spec.name + "' exists", kNoSa;
+    if (find(spec.name) != kNoSa) return *err = "an SA named '" + spec.name + "' exists", kNoSa;
     const uint32_t i = free_list_[free_count_ - 1];
     DpSa &r = sas_[i];
     // The record is unused (never seen by workers, or past its grace period).
     r.~DpSa();
     new (&r) DpSa();
     const crypto::SaError e = r.sa.init(spec.sa, mgr);
-    if (e != crypto::SaError::ok) return *err = std::string("bad SA: ") + crypto::sa_error_name(e), kNoSa;
+    if (e != crypto::SaError::ok)
+        return *err = std::string("bad SA: ") + crypto::sa_error_name(e), kNoSa;
     r.local_be = rte_cpu_to_be_32(spec.local);
     r.peer_be = rte_cpu_to_be_32(spec.peer);
     r.natt = spec.sa.natt;
@@ -101,7 +106,8 @@ uint16_t SaTable::add(const SaSpec &spec, IMB_MGR *mgr, std::string *err) {
     r.live = true;
     if (inbound) {
         // Publishing the key releases the record to the workers.
-        const int rc = rte_hash_add_key_data(in_hash_, &key, reinterpret_cast<void *>(uintptr_t(i)));
+        const int rc =
+            rte_hash_add_key_data(in_hash_, &key, reinterpret_cast<void *>(uintptr_t(i)));
         if (rc != 0) {
             r.live = false;
             return *err = "SA hash full", kNoSa;

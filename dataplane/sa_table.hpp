@@ -77,7 +77,7 @@ struct SaSpec {
 };
 
 class SaTable {
-public:
+  public:
     static std::unique_ptr<SaTable> create(uint32_t max_sas, int socket, std::string *err);
     ~SaTable();
     SaTable(const SaTable &) = delete;
@@ -104,7 +104,7 @@ public:
     DpSa *records() const { return sas_; }
     DpSa &sa(uint16_t i) const { return sas_[i]; }
 
-private:
+  private:
     SaTable() = default;
     struct Deferred {
         uint32_t index;

@@ -11,8 +11,6 @@
 
 namespace lns::dp {
 
-namespace {
-
 // Frames from the control core and packets handed over by other workers.
 unsigned drain_inbox(WorkerCtx *ctx) {
     rte_mbuf *pkts[kMaxBurst];
@@ -36,6 +34,8 @@ unsigned drain_inbox(WorkerCtx *ctx) {
     if (ctx->n_esp_out) flush_esp_out(ctx);
     return n;
 }
+
+namespace {
 
 void housekeeping(WorkerCtx *ctx, uint64_t now) {
     tx_flush_all(ctx);

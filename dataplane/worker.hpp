@@ -167,6 +167,9 @@ inline void prefetch_session(const WorkerCtx *ctx, uint32_t idx) {
 
 // Runs the worker loop until *ctx->stop.  Thread: the worker's lcore.
 int worker_main(WorkerCtx *ctx);
+// One burst of the worker's inbox (control-core frames, packets handed over by
+// other workers); returns how many.  Called by worker_main (tests: directly).
+unsigned drain_inbox(WorkerCtx *ctx);
 
 // Stage entry points (one file each).  Each takes a burst from one RX queue and
 // owns every mbuf it is given: it transmits, punts, hands off or frees (and

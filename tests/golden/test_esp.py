@@ -16,6 +16,9 @@ inbound SA and its reply_sa from the YAML.
   Per-SA counters in --stats-json: packets per SA, no drops.
 Run "signalled": an SCCRQ under ESP (transport, NAT-T) is answered by an SCCRP
 protected with the inbound SA's reply_sa, nothing in clear.
+Run "frag": a downstream packet too big for the path once encrypted leaves as
+outer fragments of the ESP packet, which reassemble and decrypt; with DF it is
+refused (down_too_big).
 Run "drops": replayed, tampered, badly padded, truncated and unknown-SPI ESP, a
 hard-expired SA, a peer other than the SA's, an SA whose peer is not the
 session's, cleartext L2TP to a protected session, NAT keepalives and malformed
@@ -29,7 +32,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
-from scapy.all import IP, UDP, Ether, Raw, raw  # noqa: E402
+from scapy.all import IP, UDP, Ether, Raw, defragment, raw  # noqa: E402
 from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
 
 import harness  # noqa: E402
@@ -349,6 +352,34 @@ def run_drops(checks, binary, wd):
     checks.eq("drops.natt_sa_wrong_sa", rows.get("natt-in", {}).get("drops", {}).get("wrong_sa"), 1)
 
 
+# --------------------------------------------------------------------------- fragments
+def run_frag(checks, binary, wd):
+    """A protected session's path MTU leaves room for ESP; a downstream packet
+    that still does not fit leaves as outer IPv4 fragments of the ESP packet
+    (fragmented after encryption) that reassemble and decrypt to the L2TP
+    message; with DF it is refused (down_too_big, ICMP punted)."""
+    c = Combo(2, SUITES[2], "tunnel", False)          # AES-CBC + HMAC-SHA1, tunnel mode
+    s = c.session()
+    big = pkt.inner_v4_udp(topo.REMOTE4, s.ipv4, b"frag:" + bytes(1420))      # 1453 bytes, no DF
+    df = pkt.inner_v4_udp(topo.REMOTE4, s.ipv4, b"df:" + bytes(1420), flags=2)
+    eth = pkt.mac_bytes(topo.PCAP_MAC_CORE) + pkt.mac_bytes(topo.CORE_GW_MAC) + b"\x08\x00"
+    res = lnsd.run_pcap(binary, wd, config(wd, "espfrag", [c]), [], [eth + big, eth + df])
+    if not lnsd.check_run(checks, "frag", res):
+        return
+    frags = [IP(pkt.eth_split(pkt.strip_eth_padding(f))[3]) for f in res.up_out]
+    checks.eq("frag.fragments", [(f.dst, f.flags.MF, f.frag > 0, len(f) <= 1500) for f in frags],
+              [(c.peer, 1, False, True), (c.peer, 0, True, True)])
+    whole = defragment(frags)
+    ok, why = False, f"{len(whole)} packets after reassembly"
+    if len(whole) == 1:
+        dec = c.scapy_sa(False).decrypt(IP(raw(whole[0])))
+        d = pkt.decap_downstream(bytes(Ether(dst=c.peer_mac, src=res.access_mac) / dec))
+        ok, why = d["inner"] == pkt.decrement_ttl(big), "decrypted inner packet differs"
+    checks.check("frag.reassembled_decrypted", ok, why)
+    checks.eq("frag.df_refused", (res.drops().get("down_too_big"), res.punts().get("too_big")), (1, 1))
+    checks.eq("frag.fragmented", res.stats.get("other", {}).get("fragmented"), 1)
+
+
 # --------------------------------------------------------------------------- signalled
 def avp(attr, value, mandatory=True):
     return struct.pack("!HHH", (0x8000 if mandatory else 0) | (6 + len(value)), 0, attr) + value
@@ -404,6 +435,7 @@ def main():
         checks.guard("interop", run_interop, checks, binary, wd.sub("interop"))
         checks.guard("drops", run_drops, checks, binary, wd.sub("drops"))
         checks.guard("signalled", run_signalled, checks, binary, wd.sub("signalled"))
+        checks.guard("frag", run_frag, checks, binary, wd.sub("frag"))
     return checks.finish()
 
 

@@ -65,7 +65,9 @@ const std::string kSas = R"(ipsec:
       auth_key: "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 )";
 
-std::string cfg(const std::string &sas = kSas) { return kBase + sas; }
+std::string cfg(const std::string &sas = kSas) {
+    return kBase + sas;
+}
 
 TEST(ConfigIpsec, EveryKey) {
     Config c = expect_ok(cfg());
@@ -106,7 +108,8 @@ TEST(ConfigIpsec, EveryKey) {
 }
 
 TEST(ConfigIpsec, NattDefaultsAndAbsentSection) {
-    Config c = expect_ok(cfg(with(kSas, "natt: { local_port: 4500, peer_port: 61000 }", "natt: {}")));
+    Config c =
+        expect_ok(cfg(with(kSas, "natt: { local_port: 4500, peer_port: 61000 }", "natt: {}")));
     EXPECT_TRUE(c.ipsec.sas[1].natt);
     EXPECT_EQ(c.ipsec.sas[1].natt_peer_port, 4500);
     Config none = expect_ok(kBase);
@@ -132,8 +135,8 @@ TEST(ConfigIpsec, SameSpiOutboundIsFine) {
 
 TEST(ConfigIpsec, ReservedAndMalformedSpi) {
     expect_error(cfg(with(kSas, "spi: 0x300", "spi: 255")), "255", "ipsec.sas[3].spi", "reserved");
-    expect_error(cfg(with(kSas, "spi: 0x300", "spi: 0x1ffffffff")), "0x1ffffffff", "ipsec.sas[3].spi",
-                 "expected an SPI");
+    expect_error(cfg(with(kSas, "spi: 0x300", "spi: 0x1ffffffff")), "0x1ffffffff",
+                 "ipsec.sas[3].spi", "expected an SPI");
     expect_error(cfg(with(kSas, "spi: 0x300", "spi: \"768\"")), "\"768\"", "ipsec.sas[3].spi",
                  "expected an SPI");
 }
@@ -145,85 +148,101 @@ TEST(ConfigIpsec, UnknownReplySa) {
 
 TEST(ConfigIpsec, ReplySaMustBeOutbound) {
     const std::string y = cfg(with(kSas, "reply_sa: lac1-out", "reply_sa: cbc-in"));
-    expect_error(y, "reply_sa: |cbc-in", "ipsec.sas[1].reply_sa", "reply_sa must be an outbound SA");
+    expect_error(y, "reply_sa: |cbc-in", "ipsec.sas[1].reply_sa",
+                 "reply_sa must be an outbound SA");
 }
 
 TEST(ConfigIpsec, GcmKeyLength) {
     // 32 bytes: an AES-256 key without its salt.
     const std::string y = cfg(with(kSas, " 01020304\"", "\""));
     expect_error(y, "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"",
-                 "ipsec.sas[0].key", "aes-gcm-256 needs 36 key bytes (key and 4-byte salt), got 32");
+                 "ipsec.sas[0].key",
+                 "aes-gcm-256 needs 36 key bytes (key and 4-byte salt), got 32");
 }
 
 TEST(ConfigIpsec, CbcKeyAndAuthKeyLength) {
-    expect_error(cfg(with(kSas, "\"000102030405060708090a0b0c0d0e0f\"", "\"000102\"")), "\"000102\"",
-                 "ipsec.sas[2].key", "aes-cbc-128 needs 16 key bytes, got 3");
-    expect_error(cfg(with(kSas, "\"000102030405060708090a0b0c0d0e0f10111213\"", "\"0001\"")), "\"0001\"",
-                 "ipsec.sas[2].auth_key", "hmac-sha1-96 needs 20 key bytes, got 2");
+    expect_error(cfg(with(kSas, "\"000102030405060708090a0b0c0d0e0f\"", "\"000102\"")),
+                 "\"000102\"", "ipsec.sas[2].key", "aes-cbc-128 needs 16 key bytes, got 3");
+    expect_error(cfg(with(kSas, "\"000102030405060708090a0b0c0d0e0f10111213\"", "\"0001\"")),
+                 "\"0001\"", "ipsec.sas[2].auth_key", "hmac-sha1-96 needs 20 key bytes, got 2");
 }
 
 TEST(ConfigIpsec, CbcWithoutIntegrityRejected) {
     const std::string y = cfg(with(kSas, "integrity: hmac-sha1-96", "integrity: none"));
-    expect_error(y, "none\n      key: \"000102030405060708090a0b0c0d0e0f\"", "ipsec.sas[2].integrity",
-                 "aes-cbc-128 without integrity is not allowed");
+    expect_error(y, "none\n      key: \"000102030405060708090a0b0c0d0e0f\"",
+                 "ipsec.sas[2].integrity", "aes-cbc-128 without integrity is not allowed");
 }
 
 TEST(ConfigIpsec, GcmWithIntegrityRejected) {
-    const std::string y = cfg(with(kSas, "cipher: aes-gcm-256\n      integrity: none\n      key: \"0011",
-                                   "cipher: aes-gcm-256\n      integrity: hmac-sha1-96\n      key: \"0011"));
-    expect_error(y, "hmac-sha1-96\n      key: \"0011", "ipsec.sas[0].integrity", "integrity must be none");
+    const std::string y =
+        cfg(with(kSas, "cipher: aes-gcm-256\n      integrity: none\n      key: \"0011",
+                 "cipher: aes-gcm-256\n      integrity: hmac-sha1-96\n      key: \"0011"));
+    expect_error(y, "hmac-sha1-96\n      key: \"0011", "ipsec.sas[0].integrity",
+                 "integrity must be none");
 }
 
 TEST(ConfigIpsec, MissingAuthKey) {
-    const std::string y = cfg(with(kSas, "\n      auth_key: \"000102030405060708090a0b0c0d0e0f10111213\"", ""));
+    const std::string y =
+        cfg(with(kSas, "\n      auth_key: \"000102030405060708090a0b0c0d0e0f10111213\"", ""));
     expect_error(y, "name: cbc-in", "ipsec.sas[2]", "missing key 'auth_key'");
 }
 
 TEST(ConfigIpsec, BadHex) {
-    expect_error(cfg(with(kSas, "\"000102030405060708090a0b0c0d0e0f\"", "\"00010203040506070809zz0b0c0d0e0f\"")),
+    expect_error(cfg(with(kSas, "\"000102030405060708090a0b0c0d0e0f\"",
+                          "\"00010203040506070809zz0b0c0d0e0f\"")),
                  "\"00010203040506070809zz0b0c0d0e0f\"", "ipsec.sas[2].key", "found 'z'");
 }
 
 TEST(ConfigIpsec, LocalMustBeAnAccessPortAddress) {
     // 198.51.100.1 is core0's address.
-    const std::string y = cfg(with(kSas, "local: 203.0.113.1\n      peer: 203.0.113.2\n      cipher: 3des",
-                                   "local: 198.51.100.1\n      peer: 203.0.113.2\n      cipher: 3des"));
-    expect_error(y, "198.51.100.1\n      peer: 203.0.113.2\n      cipher: 3des", "ipsec.sas[3].local",
-                 "198.51.100.1 is not the address of an access port");
+    const std::string y =
+        cfg(with(kSas, "local: 203.0.113.1\n      peer: 203.0.113.2\n      cipher: 3des",
+                 "local: 198.51.100.1\n      peer: 203.0.113.2\n      cipher: 3des"));
+    expect_error(y, "198.51.100.1\n      peer: 203.0.113.2\n      cipher: 3des",
+                 "ipsec.sas[3].local", "198.51.100.1 is not the address of an access port");
 }
 
 TEST(ConfigIpsec, ReplayWindowBounds) {
-    expect_error(cfg(with(kSas, "replay_window: 4096", "replay_window: 32")), "replay_window: |32", "ipsec.sas[1].replay_window",
-                 "must be 0 (off) or between 64 and 4096");
-    expect_error(cfg(with(kSas, "replay_window: 4096", "replay_window: 8192")), "replay_window: |8192",
-                 "ipsec.sas[1].replay_window", "must be between 0 and 4096, got 8192");
-    expect_error(cfg(with(kSas, "  replay_window: 256", "  replay_window: 10")), "  replay_window: |10", "ipsec.replay_window",
+    expect_error(cfg(with(kSas, "replay_window: 4096", "replay_window: 32")), "replay_window: |32",
+                 "ipsec.sas[1].replay_window", "must be 0 (off) or between 64 and 4096");
+    expect_error(cfg(with(kSas, "replay_window: 4096", "replay_window: 8192")),
+                 "replay_window: |8192", "ipsec.sas[1].replay_window",
+                 "must be between 0 and 4096, got 8192");
+    expect_error(cfg(with(kSas, "  replay_window: 256", "  replay_window: 10")),
+                 "  replay_window: |10", "ipsec.replay_window",
                  "must be 0 (off) or between 64 and 4096");
     expect_ok(cfg(with(kSas, "replay_window: 4096", "replay_window: 0")));
 }
 
 TEST(ConfigIpsec, DirectionSpecificKeys) {
-    expect_error(cfg(with(kSas, "      lac: 192.0.2.0/24\n", "      lac: 192.0.2.0/24\n      reply_sa: cbc-in\n")),
-                 "cbc-in\n    - name: lac1-in", "ipsec.sas[0].reply_sa", "only inbound SAs have a reply_sa");
-    expect_error(cfg(with(kSas, "      reply_sa: lac1-out\n", "      reply_sa: lac1-out\n      lac: 192.0.2.1\n")),
+    expect_error(cfg(with(kSas, "      lac: 192.0.2.0/24\n",
+                          "      lac: 192.0.2.0/24\n      reply_sa: cbc-in\n")),
+                 "cbc-in\n    - name: lac1-in", "ipsec.sas[0].reply_sa",
+                 "only inbound SAs have a reply_sa");
+    expect_error(cfg(with(kSas, "      reply_sa: lac1-out\n",
+                          "      reply_sa: lac1-out\n      lac: 192.0.2.1\n")),
                  "192.0.2.1\n", "ipsec.sas[1].lac", "only outbound SAs select LACs");
 }
 
 TEST(ConfigIpsec, UnknownKeyAndBadChoices) {
-    expect_error(cfg(with(kSas, "      esn: true\n", "      esn: true\n      pfs: true\n")), "pfs", "ipsec.sas[1].pfs",
-                 "unknown key 'pfs'");
-    expect_error(cfg(with(kSas, "cipher: 3des-cbc", "cipher: des-cbc")), "cipher: |des-cbc", "ipsec.sas[3].cipher", "must be one of");
-    expect_error(cfg(with(kSas, "direction: outbound\n      spi: 0x300", "direction: out\n      spi: 0x300")),
+    expect_error(cfg(with(kSas, "      esn: true\n", "      esn: true\n      pfs: true\n")), "pfs",
+                 "ipsec.sas[1].pfs", "unknown key 'pfs'");
+    expect_error(cfg(with(kSas, "cipher: 3des-cbc", "cipher: des-cbc")), "cipher: |des-cbc",
+                 "ipsec.sas[3].cipher", "must be one of");
+    expect_error(cfg(with(kSas, "direction: outbound\n      spi: 0x300",
+                          "direction: out\n      spi: 0x300")),
                  "out\n      spi: 0x300", "ipsec.sas[3].direction", "must be one of");
 }
 
 TEST(ConfigIpsec, SoftLimitBelowHard) {
     const std::string y = cfg(with(kSas, "soft_packets: 10", "soft_packets: 20"));
-    expect_error(y, "20, hard_packets", "ipsec.sas[1].lifetime.soft_packets", "must be below the hard limit (20)");
+    expect_error(y, "20, hard_packets", "ipsec.sas[1].lifetime.soft_packets",
+                 "must be below the hard limit (20)");
 }
 
 TEST(ConfigIpsec, MaxSas) {
-    const std::string y = cfg(with(kSas, "  replay_window: 256\n", "  replay_window: 256\n  max_sas: 3\n"));
+    const std::string y =
+        cfg(with(kSas, "  replay_window: 256\n", "  replay_window: 256\n  max_sas: 3\n"));
     expect_error(y, "- name: lac1-out", "ipsec.sas", "4 SAs exceed ipsec.max_sas (3)");
 }
 

@@ -31,9 +31,9 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-constexpr uint32_t kLns = 0xcb007101;  // 203.0.113.1
-constexpr uint32_t kLac = 0xcb007102;  // 203.0.113.2
-constexpr uint32_t kSub = 0x64400001;  // 100.64.0.1
+constexpr uint32_t kLns = 0xcb007101;     // 203.0.113.1
+constexpr uint32_t kLac = 0xcb007102;     // 203.0.113.2
+constexpr uint32_t kSub = 0x64400001;     // 100.64.0.1
 constexpr uint32_t kRemote = 0xc000020a;  // 192.0.2.10
 
 const char *kYaml = R"(control_lcore: 0
@@ -62,7 +62,8 @@ ipsec:
 )";
 
 // Keys of generation g (1: the YAML's).
-crypto::SaConfig sa_cfg(crypto::SaDirection dir, uint32_t spi, uint8_t key_base, uint8_t salt_base) {
+crypto::SaConfig sa_cfg(crypto::SaDirection dir, uint32_t spi, uint8_t key_base,
+                        uint8_t salt_base) {
     crypto::SaConfig c;
     c.spi = spi;
     c.direction = dir;
@@ -76,7 +77,7 @@ crypto::SaConfig sa_cfg(crypto::SaDirection dir, uint32_t spi, uint8_t key_base,
 }
 
 class IpsecRekey : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() { ASSERT_TRUE(test::ensure_eal()) << test::eal_error(); }
 
     void SetUp() override {
@@ -92,7 +93,7 @@ protected:
         core_ring = rte_ring_lookup(("ETH_RXTX0_" + dev_c).c_str());
         ASSERT_NE(access_ring, nullptr);
         ASSERT_NE(core_ring, nullptr);
-        std::string yaml = kYaml;
+        std::string yaml = config_text();
         yaml.replace(yaml.find("net_ring_esp_a"), 14, dev_a);
         yaml.replace(yaml.find("net_ring_esp_c"), 14, dev_c);
         cfg::LoadResult lr = cfg::load_config_string(yaml, "rekey.yaml");
@@ -104,23 +105,31 @@ protected:
         cc = std::make_unique<ControlCore>(*rt);
         ASSERT_TRUE(cc->init(&err)) << err;
         w = rt->workers[0];
-        rte_rcu_qsbr_thread_register(rt->qsv, 0);
-        rte_rcu_qsbr_thread_online(rt->qsv, 0);
+        for (unsigned i = 0; i < rt->workers.size(); i++) {
+            rte_rcu_qsbr_thread_register(rt->qsv, i);
+            rte_rcu_qsbr_thread_online(rt->qsv, i);
+        }
         // The LAC's SAs: it sends with in1's keys and reads with out1's.
-        ASSERT_EQ(lac_out1.init(sa_cfg(crypto::SaDirection::outbound, 0x1001, 0x10, 0xb1), imb.get()),
-                  crypto::SaError::ok);
+        ASSERT_EQ(
+            lac_out1.init(sa_cfg(crypto::SaDirection::outbound, 0x1001, 0x10, 0xb1), imb.get()),
+            crypto::SaError::ok);
         ASSERT_EQ(lac_in1.init(sa_cfg(crypto::SaDirection::inbound, 0x2001, 0x00, 0xa1), imb.get()),
                   crypto::SaError::ok);
-        ASSERT_EQ(lac_out2.init(sa_cfg(crypto::SaDirection::outbound, 0x1002, 0x30, 0xc1), imb.get()),
-                  crypto::SaError::ok);
+        ASSERT_EQ(
+            lac_out2.init(sa_cfg(crypto::SaDirection::outbound, 0x1002, 0x30, 0xc1), imb.get()),
+            crypto::SaError::ok);
         ASSERT_EQ(lac_in2.init(sa_cfg(crypto::SaDirection::inbound, 0x2002, 0x40, 0xd1), imb.get()),
                   crypto::SaError::ok);
     }
 
+    virtual std::string config_text() const { return kYaml; }
+
     void TearDown() override {
         if (rt) {
-            rte_rcu_qsbr_thread_offline(rt->qsv, 0);
-            rte_rcu_qsbr_thread_unregister(rt->qsv, 0);
+            for (unsigned i = 0; i < rt->workers.size(); i++) {
+                rte_rcu_qsbr_thread_offline(rt->qsv, i);
+                rte_rcu_qsbr_thread_unregister(rt->qsv, i);
+            }
         }
         cc.reset();
         if (rt) {
@@ -201,17 +210,20 @@ protected:
         return frame(Bytes(b.data, b.data + b.len), rt->ports[0].mac);
     }
 
-    void send_up(std::vector<rte_mbuf *> pkts) {
-        dp::process_upstream_burst(w, 0, pkts.data(), uint16_t(pkts.size()));
-        dp::tx_flush_all(w);
-        rte_rcu_qsbr_quiescent(rt->qsv, 0);
+    void send_up(std::vector<rte_mbuf *> pkts, dp::WorkerCtx *on = nullptr) {
+        on = on ? on : w;
+        dp::process_upstream_burst(on, 0, pkts.data(), uint16_t(pkts.size()));
+        dp::tx_flush_all(on);
+        rte_rcu_qsbr_quiescent(rt->qsv, on->index);
     }
-    void send_down(uint32_t first, uint32_t count) {
+    void send_down(uint32_t first, uint32_t count, dp::WorkerCtx *on = nullptr) {
+        on = on ? on : w;
         std::vector<rte_mbuf *> pkts;
-        for (uint32_t n = first; n < first + count; n++) pkts.push_back(frame(inner(kRemote, kSub, n), rt->ports[1].mac));
-        dp::process_downstream_burst(w, 1, pkts.data(), uint16_t(pkts.size()));
-        dp::tx_flush_all(w);
-        rte_rcu_qsbr_quiescent(rt->qsv, 0);
+        for (uint32_t n = first; n < first + count; n++)
+            pkts.push_back(frame(inner(kRemote, kSub, n), rt->ports[1].mac));
+        dp::process_downstream_burst(on, 1, pkts.data(), uint16_t(pkts.size()));
+        dp::tx_flush_all(on);
+        rte_rcu_qsbr_quiescent(rt->qsv, on->index);
     }
 
     // Packet numbers the core port sent (upstream arrivals).
@@ -333,6 +345,81 @@ TEST_F(IpsecRekey, DeleteRefusesAnOutboundSaInUse) {
     dup.sa.spi = 0x1003;
     EXPECT_EQ(cc->sa_add(dup, &err), dp::kNoSa);
     EXPECT_NE(err.find("not an access port"), std::string::npos) << err;
+}
+
+// Lifetimes: the hard limit stops the SA (sa_hard_expired drops), and the
+// control core counts SAs past their soft and hard limits.
+TEST_F(IpsecRekey, LifetimesCountedAndEnforced) {
+    SaRequest r;
+    r.name = "short";
+    r.sa = sa_cfg(crypto::SaDirection::inbound, 0x1005, 0x60, 0x70);
+    r.sa.lifetime.soft_packets = 1;
+    r.sa.lifetime.hard_packets = 2;
+    r.local = kLns;
+    r.peer = kLac;
+    r.reply_sa = "out1";
+    std::string err;
+    ASSERT_NE(cc->sa_add(r, &err), dp::kNoSa) << err;
+    crypto::Sa lac;
+    ASSERT_EQ(lac.init(sa_cfg(crypto::SaDirection::outbound, 0x1005, 0x60, 0x70), imb.get()), crypto::SaError::ok);
+    cc->poll(1);
+    EXPECT_EQ(cc->counters().sa_soft_expired, 0u);
+    send_up({up_esp(lac, 1), up_esp(lac, 2), up_esp(lac, 3)});
+    EXPECT_EQ(core_numbers(), range(1, 2));
+    EXPECT_EQ(drops(dp::Drop::sa_hard_expired), 1u);
+    cc->poll(2000000000ull);
+    EXPECT_EQ(cc->counters().sa_soft_expired, 1u);
+    EXPECT_EQ(cc->counters().sa_hard_expired, 1u);
+    cc->poll(4000000000ull);  // counted once
+    EXPECT_EQ(cc->counters().sa_hard_expired, 1u);
+}
+
+// Two workers: worker 0 polls the access port, worker 1 the core port.  The SAs
+// (and so the protected session) belong to worker 0; what worker 1 receives
+// for them is handed to worker 0's inbox and processed there.
+class IpsecTwoWorkers : public IpsecRekey {
+  protected:
+    std::string config_text() const override {
+        std::string y = kYaml;
+        const std::string one =
+            "workers: [{lcore: 1, rx: [{port: access0, queue: 0}, {port: core0, queue: 0}]}]";
+        y.replace(y.find(one), one.size(),
+                  "workers: [{lcore: 1, rx: [{port: access0, queue: 0}]}, {lcore: 2, rx: [{port: "
+                  "core0, queue: 0}]}]");
+        return y;
+    }
+};
+
+TEST_F(IpsecTwoWorkers, HandOffToTheSaOwner) {
+    ASSERT_EQ(rt->workers.size(), 2u);
+    dp::WorkerCtx *w0 = rt->workers[0], *w1 = rt->workers[1];
+    ASSERT_EQ(rt->sas->sa(rt->sas->find("in1")).owner_worker, 0);
+    ASSERT_EQ(rt->tables->sessions()[0].owner_worker, 0);
+    // ESP that worker 1 received (RSS may spread a LAC's flows): handed over.
+    std::vector<rte_mbuf *> b;
+    for (uint32_t n = 1; n <= 4; n++) b.push_back(up_esp(lac_out1, n));
+    send_up(b, w1);
+    EXPECT_EQ(w1->c.handoffs, 4u);
+    EXPECT_EQ(w1->c.esp_decrypted, 0u);
+    EXPECT_TRUE(core_numbers().empty());
+    EXPECT_EQ(dp::drain_inbox(w0), 4u);
+    dp::tx_flush_all(w0);
+    EXPECT_EQ(core_numbers(), range(1, 4));
+    EXPECT_EQ(w0->c.esp_decrypted, 4u);
+    // Downstream on worker 1 for the protected session: encrypted by worker 0.
+    send_down(1, 3, w1);
+    EXPECT_EQ(w1->c.handoffs, 7u);
+    EXPECT_EQ(w1->c.esp_encrypted, 0u);
+    EXPECT_EQ(dp::drain_inbox(w0), 3u);
+    dp::tx_flush_all(w0);
+    auto down = access_numbers();
+    ASSERT_EQ(down.size(), 3u);
+    for (uint32_t i = 0; i < 3; i++) EXPECT_EQ(down[i], std::make_pair(0x2001u, i + 1));
+    EXPECT_EQ(rt->sas->sa(rt->sas->find("out1")).sa.last_seq(), 3u);
+    uint64_t total = 0;
+    for (const dp::WorkerCtx *x : {w0, w1})
+        for (uint64_t d : x->c.drops) total += d;
+    EXPECT_EQ(total, 0u);
 }
 
 }  // namespace
