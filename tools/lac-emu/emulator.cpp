@@ -204,6 +204,7 @@ uint64_t Emulator::schedule_tunnels(uint64_t now) {
     for (unsigned n = 0;
          n < kOpenBurst && tunnels_opened_ < cfg_.tunnels && next_tunnel_at_ <= double(now); n++) {
         TunnelCtx &tc = tunnels_[tunnels_opened_++];
+        to.iface = uint16_t(tc.index % std::max<uint16_t>(link_.channels(), 1));
         next_tunnel_at_ += step;
         tc.t_request = now;
         tc.phase = Phase::requested;

@@ -115,6 +115,7 @@ class Emulator {
     void on_session_down(TunnelCtx &tc, const cp::l2tp::Event &ev);
     void handle_datagram(const Datagram &d, uint64_t now);
     void handle_data(std::span<const uint8_t> msg, uint64_t now);
+    bool wrong_channel(const Datagram &d);
     void fail_session(SessionCtx &s, uint8_t reason, uint16_t result, uint16_t error);
     void fail_pending(TunnelCtx &tc, uint8_t reason, uint16_t result, uint16_t error);
     void snapshot(TunnelCtx &tc);
@@ -159,6 +160,7 @@ class Emulator {
              s_dropped_ = 0, s_up_now_ = 0, s_pending_ = 0, s_outgoing_ = 0;
     uint64_t cdn_sent_ = 0, cdn_acked_ = 0, stopccn_sent_ = 0, stopccn_acked_ = 0, td_unacked_ = 0;
     uint64_t data_in_ = 0, data_unknown_ = 0;
+    uint64_t wrong_channel_ = 0;  // for a tunnel of another client channel (dropped)
     std::vector<uint64_t> tunnel_setup_ns_, session_setup_ns_;
     std::map<FailKey, uint64_t> failures_;
 };

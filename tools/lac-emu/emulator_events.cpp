@@ -183,8 +183,25 @@ void Emulator::on_session_down(TunnelCtx &tc, const l2tp::Event &ev) {
 
 void Emulator::handle_datagram(const Datagram &d, uint64_t now) {
     const std::span<const uint8_t> b = d.bytes;
+    if (link_.channels() > 1 && wrong_channel(d)) {
+        wrong_channel_++;
+        return;
+    }
     if (!b.empty() && !(b[0] & 0x80)) return handle_data(b, now);  // T=0: a data message
     ep_->on_datagram(d.from, b, now);
+}
+
+// With several client channels (L2TP/IPsec clients behind one NAT), a message for
+// one client's tunnel that arrives on another client's channel is what that
+// other client would see: not its tunnel.  (The LNS sent it with the wrong SA.)
+bool Emulator::wrong_channel(const Datagram &d) {
+    const std::span<const uint8_t> b = d.bytes;
+    if (b.size() < 2) return false;
+    const size_t off = 2 + ((b[0] & 0x40) ? 2 : 0);  // L bit: a length field
+    if (b.size() < off + 2) return false;
+    const uint16_t tid = be16(&b[off]);
+    const TunnelCtx *tc = tid ? tunnel_ctx(tid) : nullptr;
+    return tc && tc->index % link_.channels() != d.from.iface;
 }
 
 // L2TP data header (RFC 2661 §3.1): flags/version, [length], tunnel, session,

@@ -164,6 +164,7 @@ Report Emulator::report(bool with_percentiles) const {
     r.link = link_.counters();
     r.data_in = data_in_;
     r.data_unknown = data_unknown_;
+    r.wrong_channel = wrong_channel_;
     rusage ru{};
     if (getrusage(RUSAGE_SELF, &ru) == 0) {
         r.cpu_user_s = double(ru.ru_utime.tv_sec) + double(ru.ru_utime.tv_usec) / 1e6;

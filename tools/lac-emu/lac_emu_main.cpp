@@ -6,6 +6,8 @@
 // Usage (full list: lns-lac-emu --help):
 //   lns-lac-emu --lns 198.51.100.1 -t 10 -s 1000 --session-rate 5000
 //               --secret s3cret --require-auth --hold 5 --teardown cdn --json out.json
+// L2TP/IPsec (--ipsec FILE): N clients behind one address, each with its own
+// SA pair and UDP source port toward the LNS's port 4500 (esp_link.hpp).
 // Transports (--link): "udp", a kernel UDP socket bound to --local (default
 // 0.0.0.0:1701: LNSes reply to the source port; --local-port 0 picks any); or
 // "dpdk", a DPDK port from --eal (e.g. '-l 1 --no-huge -m 512 --no-pci --vdev
@@ -95,6 +97,19 @@
 //                   "lost", "tx_bytes", "rx_bytes", "rx_other", "skipped",
 //                   "duration_s"}}
 //     With --ppp, "success" also needs every established call to reach PPP up.
+//     "ipsec": {                     // only with --ipsec / --esp-* (esp_link.hpp)
+//       "clients": N, "natt_keepalive_s": F,
+//       "wrong_client": N,           // L2TP for a tunnel of another client (dropped)
+//       "esp": {"tx_packets", "tx_bytes", "rx_packets", "rx_bytes"},  // ESP datagrams
+//       "decrypt_failures": {EspResult name: N}, "encrypt_failures": {...},
+//       "link": {"keepalives_sent", "rx_keepalives", "rx_ike", "rx_malformed",
+//                "rx_wrong_source", "rx_not_udp", "rx_bad_udp", "rx_wrong_port",
+//                "rx_bad_checksum", "tx_no_client", "tx_too_big"},
+//       "per_client": [{"port", "out_spi", "in_spi", "cipher", "integrity",
+//                       "tx_packets", "tx_bytes", "rx_packets", "rx_bytes",
+//                       "out_sa_packets", "in_sa_packets", "replay_drops",
+//                       "integrity_failures", "decrypt_failures": {...},
+//                       "encrypt_failures": {...}}, ...]}
 //     "cpu": {"user_s", "sys_s"}
 //   }
 #include <sys/prctl.h>
@@ -106,7 +121,6 @@
 
 #include "tools/lac-emu/dpdk_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
-#include "crypto/natt.hpp"
 #include "tools/lac-emu/esp_link.hpp"
 #include "tools/lac-emu/options.hpp"
 #include "tools/lac-emu/ppp_layer.hpp"
@@ -136,22 +150,15 @@ int main(int argc, char **argv) {
         case ParseResult::ok:
             break;
     }
-    std::unique_ptr<Link> esp_carrier;  // with ESP: the UDP 4500 socket under the EspLink
     std::unique_ptr<Link> link;
-    if (o.esp.enabled) {
-        UdpLinkConfig uc = o.udp;
-        uc.local_port = lns::crypto::kNattPort;
-        auto u = std::make_unique<UdpLink>(uc);
-        if (!u->error().empty()) {
-            std::fprintf(stderr, "lns-lac-emu: %s\n", u->error().c_str());
-            return 2;
-        }
-        auto e = std::make_unique<EspLink>(o.esp, *u);
+    EspLink *esp = nullptr;
+    if (!o.esp.clients.empty()) {
+        auto e = std::make_unique<EspLink>(o.esp);
         if (!e->error().empty()) {
             std::fprintf(stderr, "lns-lac-emu: %s\n", e->error().c_str());
             return 2;
         }
-        esp_carrier = std::move(u);
+        esp = e.get();
         link = std::move(e);
     } else if (o.link == LinkKind::dpdk) {
         auto d = std::make_unique<DpdkLink>(o.dpdk);
@@ -180,6 +187,12 @@ int main(int argc, char **argv) {
     Emulator emu(o.emu, *link, ppp.get());
     emu.set_stop_flag(&g_signals);
     const auto with_ppp = [&](Report r, bool final) {
+        if (esp) {
+            r.ipsec.enabled = true;
+            r.ipsec.keepalive_s = double(o.esp.keepalive_ns) / 1e9;
+            r.ipsec.link = esp->esp_counters();
+            r.ipsec.clients = esp->client_stats();
+        }
         if (!ppp) return r;
         r.ppp = ppp->report(final);
         r.success = r.success && ppp->success(r.sessions.established);

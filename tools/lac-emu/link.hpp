@@ -1,8 +1,9 @@
 // How the LAC emulator reaches the LNS: a Link moves whole UDP payloads (L2TP
 // control and data messages) between the emulator and the wire.  One class per
-// transport, each in its own file: udp_link.* (a kernel UDP socket) now, a DPDK
-// virtual device (net_af_packet / net_memif, with its own Ethernet/IPv4/UDP and
-// ARP) later.  The emulator never sees sockets or mbufs.
+// transport, each in its own file: udp_link.* (a kernel UDP socket), dpdk_link.*
+// (a DPDK port with its own Ethernet/IPv4/UDP and ARP), esp_link.* (L2TP/IPsec:
+// ESP transport mode over UDP 4500, one socket and SA pair per emulated
+// client).  The emulator never sees sockets or mbufs.
 //
 // Batching is the transport's business: send() queues (copying the bytes, so the
 // caller's buffer may be reused at once), flush() transmits the queue in as few
@@ -62,6 +63,10 @@ class Link {
     // The local address and port the link sends from (host order; 0: any).
     virtual uint32_t local_ip() const = 0;
     virtual uint16_t local_port() const = 0;
+    // Independent client channels the link carries (EspLink: one per emulated
+    // L2TP/IPsec client).  Tunnel i uses channel i % channels(), passed in
+    // Transport::iface to send() and set by poll().
+    virtual uint16_t channels() const { return 1; }
 };
 
 }  // namespace lns::lacemu

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cctype>
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -39,6 +39,22 @@ const char kUsage[] =
     "  --dpdk-port N              ethdev port id [the first]\n"
     "  --peer-mac MAC             static MAC of the next hop (else ARP)\n"
     "  --gateway ADDR             next hop when the LNS is not on-link [the LNS]\n"
+    "L2TP/IPsec (RFC 3193; --link udp only):\n"
+    "  --ipsec FILE               carry L2TP in ESP, transport mode, UDP-encapsulated\n"
+    "                             (RFC 3948) to the LNS's port 4500: one emulated client\n"
+    "                             per 'client' line of FILE, each with its own SA pair\n"
+    "                             and UDP source port on the --local address (clients\n"
+    "                             behind one NAT); tunnel i uses client i modulo their\n"
+    "                             number; needs --local ADDR.  FILE lines:\n"
+    "                             client port=P cipher=C [integrity=I] out_spi=N\n"
+    "                             out_key=HEX in_spi=N in_key=HEX [out_auth_key=HEX\n"
+    "                             in_auth_key=HEX] [esn=0|1] [replay_window=64]\n"
+    "                             (out: to the LNS; see tools/lac-emu/ipsec_file.hpp)\n"
+    "  --natt-keepalive SECONDS   send a NAT keepalive (0xFF) from every client port\n"
+    "                             this often (0: never) [0]\n"
+    "  --esp-spi OUT:IN           instead of --ipsec: one AES-GCM client whose UDP port\n"
+    "  --esp-key-out HEX          is 4500, with these SPIs (decimal or 0x hex) and keys\n"
+    "  --esp-key-in HEX           (key then 4-byte salt: 20 or 36 bytes; out: we send with)\n"
     "What:\n"
     "  -t, --tunnels N            tunnels to open, 1..65535 [1]\n"
     "  -s, --sessions-per-tunnel S  sessions per tunnel, 0..65535 [1]\n"
@@ -91,12 +107,6 @@ const char kUsage[] =
     "  --traffic-dest ADDR        destination of the traffic (needed with --traffic)\n"
     "  --traffic-proto udp|icmp   UDP to --traffic-port, or ICMP echo requests [udp]\n"
     "  --traffic-port PORT        UDP destination port [9]\n"
-    "L2TP/IPsec (RFC 3193; ESP transport mode over UDP 4500, RFC 3948, static SAs):\n"
-    "  --esp-spi OUT:IN           SPIs of our outbound and inbound SA (decimal or 0x hex);\n"
-    "                             the UDP socket is bound to port 4500, the L2TP port\n"
-    "                             (--local) is the inner UDP port\n"
-    "  --esp-key-out HEX          AES-GCM key and 4-byte salt (20 or 36 bytes) we send with\n"
-    "  --esp-key-in HEX           the same for what we receive\n"
     "Output:\n"
     "  --interval SECONDS         progress line (and --json rewrite) this often [0: off]\n"
     "  --json FILE                write the JSON report (see lac_emu_main.cpp)\n"
@@ -210,9 +220,6 @@ enum : int {
     kInterval,
     kJson,
     kSeed,
-    kEspSpi,
-    kEspKeyOut,
-    kEspKeyIn,
     kBusyPoll,
     kLink,
     kEal,
@@ -228,6 +235,11 @@ enum : int {
     kTrafficDest,
     kTrafficProto,
     kTrafficPort,
+    kIpsec,
+    kNattKeepalive,
+    kEspSpi,
+    kEspKeyOut,
+    kEspKeyIn,
 };
 
 const option kLongopts[] = {
@@ -279,12 +291,14 @@ const option kLongopts[] = {
     {"traffic-dest", required_argument, nullptr, kTrafficDest},
     {"traffic-proto", required_argument, nullptr, kTrafficProto},
     {"traffic-port", required_argument, nullptr, kTrafficPort},
-    {"interval", required_argument, nullptr, kInterval},
-    {"json", required_argument, nullptr, kJson},
-    {"seed", required_argument, nullptr, kSeed},
+    {"ipsec", required_argument, nullptr, kIpsec},
+    {"natt-keepalive", required_argument, nullptr, kNattKeepalive},
     {"esp-spi", required_argument, nullptr, kEspSpi},
     {"esp-key-out", required_argument, nullptr, kEspKeyOut},
     {"esp-key-in", required_argument, nullptr, kEspKeyIn},
+    {"interval", required_argument, nullptr, kInterval},
+    {"json", required_argument, nullptr, kJson},
+    {"seed", required_argument, nullptr, kSeed},
     {"quiet", no_argument, nullptr, 'q'},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
@@ -475,6 +489,24 @@ bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *err
             if (!parse_u64(arg, 65535, v) || v == 0) return bad("--traffic-port");
             o.ppp.traffic.port = uint16_t(v);
             return true;
+        case kIpsec:
+            o.ipsec_path = arg;
+            return true;
+        case kEspSpi:
+            o.esp_spi = arg;
+            return true;
+        case kEspKeyOut:
+            o.esp_key_out = arg;
+            return true;
+        case kEspKeyIn:
+            o.esp_key_in = arg;
+            return true;
+        case kNattKeepalive: {
+            double sec = 0;
+            if (!parse_real(arg, 3600, sec)) return bad("--natt-keepalive (seconds, 0..3600)");
+            o.esp.keepalive_ns = uint64_t(sec * 1e9);
+            return true;
+        }
         case kPassword:
             e.call.password = arg;
             return true;
@@ -502,38 +534,54 @@ bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *err
             if (!parse_u64(arg, UINT64_MAX, v)) return bad("--seed");
             e.seed = v;
             return true;
-        case kEspSpi: {
-            const char *colon = std::strchr(arg, ':');
-            uint64_t in = 0;
-            if (!colon || !parse_u64(std::string(arg, colon).c_str(), UINT32_MAX, v) ||
-                !parse_u64(colon + 1, UINT32_MAX, in) || v < 256 || in < 256)
-                return bad("--esp-spi (OUT:IN, each 256..2^32-1)");
-            o.esp.enabled = true;
-            o.esp.spi_out = uint32_t(v);
-            o.esp.spi_in = uint32_t(in);
-            return true;
-        }
-        case kEspKeyOut:
-        case kEspKeyIn: {
-            std::vector<uint8_t> &key = ch == kEspKeyOut ? o.esp.key_out : o.esp.key_in;
-            key.clear();
-            const size_t n = std::strlen(arg);
-            for (size_t i = 0; i < n; i += 2) {
-                if (i + 1 == n || !std::isxdigit((unsigned char)arg[i]) || !std::isxdigit((unsigned char)arg[i + 1]))
-                    return bad(ch == kEspKeyOut ? "--esp-key-out (hex)" : "--esp-key-in (hex)");
-                const char byte[3] = {arg[i], arg[i + 1], 0};
-                key.push_back(uint8_t(std::strtoul(byte, nullptr, 16)));
-            }
-            if (key.size() != 20 && key.size() != 36)
-                return bad(ch == kEspKeyOut ? "--esp-key-out (20 or 36 bytes)" : "--esp-key-in (20 or 36 bytes)");
-            return true;
-        }
         case 'q':
             o.quiet = true;
             return true;
     }
     *error = "unknown option (see --help)";
     return false;
+}
+
+// --ipsec: the client file and the addresses the ESP link needs.
+bool finish_ipsec(Options &o, std::string *error) {
+    if (o.link != LinkKind::udp) {
+        *error = "--ipsec works with --link udp only";
+        return false;
+    }
+    if (o.udp.local_ip == 0) {
+        *error =
+            "--ipsec needs --local ADDR (the clients' common, NAT, address: the inner "
+            "IPv4 header and checksum use it)";
+        return false;
+    }
+    if (o.udp.local_port == 0) {
+        *error = "--ipsec needs a local (inner L2TP) port other than 0";
+        return false;
+    }
+    if (o.ipsec_path.empty()) {  // --esp-*: the same as a one-line file
+        const size_t colon = o.esp_spi.find(':');
+        if (colon == std::string::npos) {
+            *error = "bad --esp-spi '" + o.esp_spi + "' (want OUT:IN)";
+            return false;
+        }
+        const size_t klen = o.esp_key_out.size() / 2;
+        const std::string line =
+            "client port=4500 cipher=" + std::string(klen == 36 ? "aes-gcm-256" : "aes-gcm-128") +
+            " out_spi=" + o.esp_spi.substr(0, colon) + " in_spi=" + o.esp_spi.substr(colon + 1) +
+            " out_key=" + o.esp_key_out + " in_key=" + o.esp_key_in + "\n";
+        if (!parse_ipsec_text(line, "--esp-*", o.esp.clients, error)) return false;
+    } else if (!load_ipsec_file(o.ipsec_path, o.esp.clients, error)) {
+        return false;
+    }
+    if (o.esp.clients.size() > 65535) {
+        *error = o.ipsec_path + ": more than 65535 clients";
+        return false;
+    }
+    o.esp.local_ip = o.udp.local_ip;
+    o.esp.local_port = o.udp.local_port;
+    o.esp.lns_ip = o.emu.lns_ip;
+    o.esp.socket_buffer = std::min(o.udp.socket_buffer, 4 << 20);
+    return true;
 }
 
 }  // namespace
@@ -587,6 +635,19 @@ ParseResult parse_options(int argc, char **argv, Options &o, std::string *error)
         o.dpdk.local_port = o.udp.local_port;
         o.dpdk.peer_ip = e.lns_ip;
     }
+    const bool esp_flags = !o.esp_spi.empty() || !o.esp_key_out.empty() || !o.esp_key_in.empty();
+    if (esp_flags && (o.esp_spi.empty() || o.esp_key_out.empty() || o.esp_key_in.empty() ||
+                      !o.ipsec_path.empty())) {
+        *error = "--esp-spi, --esp-key-out and --esp-key-in go together, and not with --ipsec";
+        return ParseResult::error;
+    }
+    if (esp_flags || !o.ipsec_path.empty()) {
+        if (!finish_ipsec(o, error)) return ParseResult::error;
+    }
+    if (o.esp.clients.empty() && o.esp.keepalive_ns) {
+        *error = "--natt-keepalive needs --ipsec FILE";
+        return ParseResult::error;
+    }
     if (!o.ppp.enabled && (o.ppp.ipv6 || o.ppp.auth != AuthChoice::any || o.ppp.traffic.pps > 0)) {
         *error = "--auth, --ipv6 and --traffic need --ppp";
         return ParseResult::error;
@@ -594,13 +655,6 @@ ParseResult parse_options(int argc, char **argv, Options &o, std::string *error)
     if (o.ppp.traffic.pps > 0 && o.ppp.traffic.dest == 0) {
         *error = "--traffic needs --traffic-dest ADDR";
         return ParseResult::error;
-    }
-    if (o.esp.enabled || !o.esp.key_out.empty() || !o.esp.key_in.empty()) {
-        if (!o.esp.enabled || o.esp.key_out.empty() || o.esp.key_in.empty() || o.link != LinkKind::udp) {
-            *error = "ESP needs --esp-spi, --esp-key-out and --esp-key-in, on --link udp";
-            return ParseResult::error;
-        }
-        o.esp.l2tp_port = o.udp.local_port;
     }
     o.ppp.user = e.call.user;
     o.ppp.password = e.call.password;

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "tools/lac-emu/dpdk_link.hpp"
-#include "tools/lac-emu/esp_link.hpp"
 #include "tools/lac-emu/emulator.hpp"
+#include "tools/lac-emu/esp_link.hpp"
 #include "tools/lac-emu/ppp_layer.hpp"
 #include "tools/lac-emu/udp_link.hpp"
 
@@ -22,11 +22,13 @@ struct Options {
     EmuConfig emu;
     LinkKind link = LinkKind::udp;
     UdpLinkConfig udp;
-    DpdkLinkConfig dpdk;    // local/peer addresses are copied from udp/emu after parsing
-    PppLayerConfig ppp;     // --ppp and friends; user/password/seed copied from emu
-    EspLinkConfig esp;      // --esp-*: L2TP/IPsec, transport mode over UDP 4500
-    std::string json_path;  // empty: no JSON
-    bool quiet = false;     // no progress lines, no human summary
+    DpdkLinkConfig dpdk;     // local/peer addresses are copied from udp/emu after parsing
+    PppLayerConfig ppp;      // --ppp and friends; user/password/seed copied from emu
+    std::string ipsec_path;  // --ipsec FILE: L2TP over ESP (EspLink) instead of plain UDP
+    EspLinkConfig esp;       // its clients; addresses copied from udp/emu after parsing
+    std::string esp_spi, esp_key_out, esp_key_in;  // --esp-*: one AES-GCM client on port 4500
+    std::string json_path;                         // empty: no JSON
+    bool quiet = false;                            // no progress lines, no human summary
 };
 
 enum class ParseResult { ok, help, error };

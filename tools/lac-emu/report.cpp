@@ -127,6 +127,68 @@ void endpoint(Json &j, const cp::l2tp::EndpointCounters &c) {
     j.close();
 }
 
+// Drops by EspResult name, non-zero ones only.
+void esp_drops(Json &j, const char *key, const crypto::SaCounters &c) {
+    j.open(key);
+    for (size_t r = 1; r < crypto::kEspResultCount; r++)
+        if (c.drops[r]) j.num(crypto::esp_result_name(crypto::EspResult(r)), c.drops[r]);
+    j.close();
+}
+
+void ipsec_json(Json &j, const IpsecReport &r, uint64_t wrong_client) {
+    j.open("ipsec");
+    j.num("clients", r.clients.size());
+    j.num("wrong_client", wrong_client);
+    j.real("natt_keepalive_s", r.keepalive_s);
+    crypto::SaCounters out{}, in{};
+    EspClientStats sum;
+    for (const EspClientStats &c : r.clients) {
+        sum.tx_packets += c.tx_packets;
+        sum.tx_bytes += c.tx_bytes;
+        sum.rx_packets += c.rx_packets;
+        sum.rx_bytes += c.rx_bytes;
+        for (size_t k = 0; k < crypto::kEspResultCount; k++) {
+            out.drops[k] += c.out.drops[k];
+            in.drops[k] += c.in.drops[k];
+        }
+    }
+    j.open("esp");
+    j.num("tx_packets", sum.tx_packets);
+    j.num("tx_bytes", sum.tx_bytes);
+    j.num("rx_packets", sum.rx_packets);
+    j.num("rx_bytes", sum.rx_bytes);
+    j.close();
+    esp_drops(j, "decrypt_failures", in);
+    esp_drops(j, "encrypt_failures", out);
+    j.open("link");
+#define LNS_LACEMU_ESP_JSON(n, d) j.num(#n, r.link.n);
+    LNS_LACEMU_ESP_COUNTERS(LNS_LACEMU_ESP_JSON)
+#undef LNS_LACEMU_ESP_JSON
+    j.close();
+    j.open("per_client", '[');
+    for (const EspClientStats &c : r.clients) {
+        j.open(nullptr);
+        j.num("port", c.port);
+        j.num("out_spi", c.out_spi);
+        j.num("in_spi", c.in_spi);
+        j.str("cipher", c.cipher);
+        j.str("integrity", c.integrity);
+        j.num("tx_packets", c.tx_packets);
+        j.num("tx_bytes", c.tx_bytes);
+        j.num("rx_packets", c.rx_packets);
+        j.num("rx_bytes", c.rx_bytes);
+        j.num("out_sa_packets", c.out.packets);
+        j.num("in_sa_packets", c.in.packets);
+        j.num("replay_drops", c.in.replay_drops());
+        j.num("integrity_failures", c.in.integrity_failures());
+        esp_drops(j, "decrypt_failures", c.in);
+        esp_drops(j, "encrypt_failures", c.out);
+        j.close();
+    }
+    j.close(']');
+    j.close();
+}
+
 void ppp_json(Json &j, const PppReport &p) {
     j.open("ppp");
     j.str("auth", p.auth);
@@ -303,6 +365,7 @@ std::string to_json(const Report &r) {
     j.close();
 
     if (r.ppp.enabled) ppp_json(j, r.ppp);
+    if (r.ipsec.enabled) ipsec_json(j, r.ipsec, r.wrong_channel);
 
     j.open("cpu");
     j.real("user_s", r.cpu_user_s);
@@ -414,6 +477,21 @@ void print_human(const Report &r, FILE *out) {
                          " received, %" PRIu64 " lost over %.3f s\n",
                          t.proto, t.dest.c_str(), t.size, t.sent, t.received, t.lost,
                          t.duration_s);
+    }
+    if (r.ipsec.enabled) {
+        uint64_t tx = 0, rx = 0, fails = 0, icv = 0, replay = 0;
+        for (const EspClientStats &c : r.ipsec.clients) {
+            tx += c.tx_packets;
+            rx += c.rx_packets;
+            icv += c.in.integrity_failures();
+            replay += c.in.replay_drops();
+            for (size_t k = 1; k < crypto::kEspResultCount; k++) fails += c.in.drops[k];
+        }
+        std::fprintf(out,
+                     "  ipsec:     %zu clients: ESP %" PRIu64 " sent, %" PRIu64
+                     " decrypted; %" PRIu64 " decrypt failures (%" PRIu64 " ICV, %" PRIu64
+                     " replay); %" PRIu64 " for another client's tunnel\n",
+                     r.ipsec.clients.size(), tx, rx, fails, icv, replay, r.wrong_channel);
     }
     const auto &td = r.teardown;
     if (td.started && std::strcmp(td.mode, "none") == 0)

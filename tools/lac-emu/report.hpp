@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "controlplane/l2tp/endpoint.hpp"
+#include "tools/lac-emu/esp_link.hpp"
 #include "tools/lac-emu/link.hpp"
 
 namespace lns::lacemu {
@@ -64,6 +65,16 @@ struct PppReport {
     } traffic;
 };
 
+// The ESP link's results (--ipsec; esp_link.hpp): link-level drops, and per
+// client its ESP datagrams each way and its SAs' counters (drops by
+// crypto::EspResult name).
+struct IpsecReport {
+    bool enabled = false;
+    double keepalive_s = 0;
+    EspLinkCounters link;
+    std::vector<EspClientStats> clients;
+};
+
 struct Report {
     // What was asked.
     std::string lns, local, link_kind;
@@ -104,7 +115,9 @@ struct Report {
     cp::l2tp::EndpointCounters endpoint{};
     LinkCounters link{};
     uint64_t data_in = 0, data_unknown = 0;  // L2TP data messages received
+    uint64_t wrong_channel = 0;  // L2TP messages for a tunnel of another client (--ipsec; dropped)
     PppReport ppp;                           // filled by the PPP layer (--ppp)
+    IpsecReport ipsec;                       // filled from the ESP link (--ipsec)
     double cpu_user_s = 0, cpu_sys_s = 0;
 };
 
