@@ -173,8 +173,9 @@ private:
     void handle_icmp_error(rte_mbuf *m, bool ttl);
     bool init_ipsec(std::string *err);
     uint16_t outbound_sa_for(uint32_t lac_ip) const;
-    void l2tp_note_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t inbound_sa);
-    uint16_t l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port) const;
+    uint16_t l2tp_reply_sa(uint16_t inbound_sa, uint32_t lac_ip);
+    void l2tp_bind_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t peer_tunnel, uint16_t sa);
+    uint16_t l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t peer_tunnel) const;
     void send_esp_frame(uint16_t port, uint16_t sa, const uint8_t *frame, size_t len);
     void poll_ipsec(uint64_t now);
     void init_l2tp();
@@ -220,9 +221,22 @@ private:
         bool soft_noted = false, hard_noted = false;  // counted in sa_soft/hard_expired
     };
     std::vector<SaControl> sa_ctl_;  // indexed by SA id
-    // L2TP peers whose control messages arrived under ESP: (port, address, UDP
-    // port) -> the outbound SA for replies and for their calls.
-    std::unordered_map<uint64_t, uint16_t> l2tp_sa_;
+    // L2TP tunnels whose control messages arrived under ESP: (address, UDP port,
+    // the peer's tunnel id) -> (access port, the outbound SA for replies and for
+    // their calls).  Per tunnel, so L2TP/IPsec clients behind one NAT that all
+    // use inner port 1701 are answered each under its own SA.
+    struct L2tpSa {
+        uint16_t port;
+        uint16_t sa;
+    };
+    std::unordered_map<uint64_t, L2tpSa> l2tp_sa_;
+    // While the endpoint handles one received message: the SA its replies use
+    // (an SCCRQ's tunnel is known only once the endpoint answers it).
+    struct L2tpRx {
+        bool active = false;
+        uint16_t port = 0, udp_port = 0, sa = 0;
+        uint32_t ip = 0;
+    } l2tp_rx_;
     unsigned next_sa_owner_ = 0;
     uint64_t next_sa_scan_ = 0;
 

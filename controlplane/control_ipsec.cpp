@@ -151,7 +151,7 @@ bool ControlCore::sa_delete(uint16_t id, std::string *err) {
                               rt_.sas->sa(uint16_t(i)).name,
                        false;
         release_neighbor(sa_ctl_[id].nh);
-        std::erase_if(l2tp_sa_, [id](const auto &kv) { return kv.second == id; });
+        std::erase_if(l2tp_sa_, [id](const auto &kv) { return kv.second.sa == id; });
     }
     sa_ctl_[id] = SaControl{};
     rt_.sas->remove(id);
@@ -197,7 +197,7 @@ bool ControlCore::sa_rekey(const std::string &old_in, const std::string &old_out
         if (sa_ctl_[i].live && !sa_ctl_[i].outbound && rt_.sas->sa(uint16_t(i)).reply.load() == oo)
             rt_.sas->sa(uint16_t(i)).reply.store(no, std::memory_order_release);
     for (auto &kv : l2tp_sa_)
-        if (kv.second == oo) kv.second = no;  // the control core's replies too
+        if (kv.second.sa == oo) kv.second.sa = no;  // the control core's replies too
     // Break: the old outbound SA goes; its record is reused only after every
     // worker passed a quiescent state, so packets already queued with it finish.
     c_.sa_rekeys++;
@@ -206,37 +206,45 @@ bool ControlCore::sa_rekey(const std::string &old_in, const std::string &old_out
 
 // Signalled tunnels: the SA a LAC's control messages arrived under decides the
 // SA of the replies (its reply_sa; without one, the outbound SA covering the
-// peer) and of the tunnel's calls.  Keyed by (port, address, UDP port): two
-// L2TP/IPsec clients behind one NAT that also share the inner UDP port 1701
-// are not told apart here (their data sessions are, by the SA bound at install).
+// peer) and of the tunnel's calls.  Bound per tunnel, keyed by (address, UDP
+// port, the peer's tunnel id): L2TP/IPsec clients behind one NAT share the
+// address and, usually, the inner UDP port 1701, but each has its own SA and
+// its own tunnel.
 namespace {
-uint64_t l2tp_sa_key(uint16_t port, uint32_t ip, uint16_t udp_port) {
-    return uint64_t(port) << 48 | uint64_t(udp_port) << 32 | ip;
+uint64_t l2tp_sa_key(uint32_t ip, uint16_t udp_port, uint16_t peer_tunnel) {
+    return uint64_t(ip) << 32 | uint64_t(udp_port) << 16 | peer_tunnel;
 }
 }  // namespace
 
-void ControlCore::l2tp_note_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t inbound_sa) {
-    const uint64_t key = l2tp_sa_key(port, ip, udp_port);
-    if (inbound_sa >= sa_ctl_.size() || !sa_ctl_[inbound_sa].live || sa_ctl_[inbound_sa].outbound) {
-        l2tp_sa_.erase(key);  // in clear (kNoSa) or an SA deleted since
-        return;
-    }
+// The outbound SA for replies to what arrived under `inbound_sa`; kNoSa when
+// it arrived in clear, under an SA deleted since, or under one without a reply
+// SA (counted: the peer will drop cleartext replies).
+uint16_t ControlCore::l2tp_reply_sa(uint16_t inbound_sa, uint32_t lac_ip) {
+    if (inbound_sa >= sa_ctl_.size() || !sa_ctl_[inbound_sa].live || sa_ctl_[inbound_sa].outbound)
+        return dp::kNoSa;
     uint16_t out = rt_.sas->sa(inbound_sa).reply.load(std::memory_order_relaxed);
-    if (out == dp::kNoSa) out = outbound_sa_for(ip);
-    if (out == dp::kNoSa) {
-        c_.l2tp_esp_no_reply_sa++;  // replies would go out in clear: the peer drops them
-        l2tp_sa_.erase(key);
-        return;
-    }
-    if (l2tp_sa_.size() >= 65536) l2tp_sa_.clear();
-    l2tp_sa_[key] = out;
+    if (out == dp::kNoSa) out = outbound_sa_for(lac_ip);
+    if (out == dp::kNoSa) c_.l2tp_esp_no_reply_sa++;
+    return out;
 }
 
-uint16_t ControlCore::l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port) const {
-    auto it = l2tp_sa_.find(l2tp_sa_key(port, ip, udp_port));
-    if (it == l2tp_sa_.end() || it->second >= sa_ctl_.size() || !sa_ctl_[it->second].live)
+void ControlCore::l2tp_bind_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t peer_tunnel,
+                               uint16_t sa) {
+    const uint64_t key = l2tp_sa_key(ip, udp_port, peer_tunnel);
+    if (sa == dp::kNoSa) {
+        l2tp_sa_.erase(key);  // the tunnel now speaks in clear
+        return;
+    }
+    if (l2tp_sa_.size() >= (1u << 20)) l2tp_sa_.clear();  // last resort; poll_ipsec prunes
+    l2tp_sa_[key] = {port, sa};
+}
+
+uint16_t ControlCore::l2tp_sa(uint16_t port, uint32_t ip, uint16_t udp_port, uint16_t peer_tunnel) const {
+    auto it = l2tp_sa_.find(l2tp_sa_key(ip, udp_port, peer_tunnel));
+    if (it == l2tp_sa_.end() || it->second.port != port || it->second.sa >= sa_ctl_.size() ||
+        !sa_ctl_[it->second.sa].live)
         return dp::kNoSa;
-    return it->second;
+    return it->second.sa;
 }
 
 // A complete frame to protect with outbound SA `sa`: its owner worker encrypts
@@ -259,6 +267,16 @@ void ControlCore::send_esp_frame(uint16_t port, uint16_t sa, const uint8_t *fram
 void ControlCore::poll_ipsec(uint64_t now) {
     if (now < next_sa_scan_) return;
     next_sa_scan_ = now + 1000000000ull;
+    // Tunnel bindings outlive tunnel_down (the StopCCN is retransmitted under
+    // the SA); those of tunnels the endpoint destroyed since are dropped here.
+    if (l2tp_ && l2tp_sa_.size() > 2 * l2tp_->tunnel_count() + 64) {
+        std::unordered_map<uint64_t, L2tpSa> live;
+        for (const l2tp::TunnelStats &t : l2tp_->tunnel_stats()) {
+            auto it = l2tp_sa_.find(l2tp_sa_key(t.transport.peer_ip, t.transport.peer_port, t.peer_id));
+            if (it != l2tp_sa_.end()) live.insert(*it);
+        }
+        l2tp_sa_.swap(live);
+    }
     for (size_t i = 0; i < sa_ctl_.size(); i++) {
         SaControl &sc = sa_ctl_[i];
         if (!sc.live || (sc.soft_noted && sc.hard_noted)) continue;

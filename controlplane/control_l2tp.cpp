@@ -129,8 +129,19 @@ void ControlCore::handle_l2tp(rte_mbuf *m) {
     // Replies go back through the router (or LAC) the request came from.
     if (l2tp_mac_.size() >= kMaxMacEntries) l2tp_mac_.clear();
     l2tp_mac_[mac_key(port, ip.src)] = net::load_mac(f + 6);
-    l2tp_note_sa(port, ip.src, t.peer_port, dp::meta(m)->aux);  // the SA it was decrypted with
-    l2tp_->on_datagram(t, {udp + kUdpHeaderLen, udp_len - kUdpHeaderLen}, now_);
+    // The SA it was decrypted with decides the SA of the tunnel's replies: bound
+    // to the tunnel now when it exists, else (SCCRQ) when the endpoint answers.
+    const std::span<const uint8_t> msg{udp + kUdpHeaderLen, udp_len - kUdpHeaderLen};
+    const uint16_t reply_sa = l2tp_reply_sa(dp::meta(m)->aux, ip.src);
+    l2tp::ControlHeader h;
+    if (l2tp::parse_control_header(msg, &h) == l2tp::CtlError::ok && h.tunnel_id != 0) {
+        if (const l2tp::Tunnel *tn = l2tp_->tunnel(h.tunnel_id);
+            tn && tn->transport.peer_ip == t.peer_ip && tn->transport.peer_port == t.peer_port)
+            l2tp_bind_sa(port, t.peer_ip, t.peer_port, tn->peer_id, reply_sa);
+    }
+    l2tp_rx_ = {true, port, t.peer_port, reply_sa, t.peer_ip};
+    l2tp_->on_datagram(t, msg, now_);
+    l2tp_rx_.active = false;
     rte_pktmbuf_free(m);
     run_l2tp_actions();
 }
@@ -165,7 +176,15 @@ void ControlCore::l2tp_send(const l2tp::Transport &t, std::span<const uint8_t> p
     uint16_t cs = net::checksum_finish(sum);
     net::store_be16(udp + 6, cs == 0 ? 0xffff : cs);
     size_t n = net::kEthHeaderLen + ip_len;
-    const uint16_t sa = l2tp_sa(t.iface, t.peer_ip, t.peer_port);
+    // The tunnel's SA, by the peer's tunnel id in the header we send; a reply
+    // to a message being handled (an SCCRP: the tunnel is new) binds it.
+    const uint16_t peer_tunnel = payload.size() >= 6 ? net::load_be16(payload.data() + 4) : 0;
+    uint16_t sa = l2tp_sa(t.iface, t.peer_ip, t.peer_port, peer_tunnel);
+    if (l2tp_rx_.active && l2tp_rx_.port == t.iface && l2tp_rx_.ip == t.peer_ip &&
+        l2tp_rx_.udp_port == t.peer_port && sa != l2tp_rx_.sa && peer_tunnel != 0) {
+        l2tp_bind_sa(t.iface, t.peer_ip, t.peer_port, peer_tunnel, l2tp_rx_.sa);
+        sa = l2tp_rx_.sa;
+    }
     if (sa != dp::kNoSa) return send_esp_frame(t.iface, sa, frame, n);  // ESP pads itself
     n = net::pad_eth_frame(frame, n, sizeof(frame));
     send_frame(t.iface, frame, n);
@@ -186,7 +205,7 @@ uint32_t ControlCore::l2tp_install(const l2tp::Event &ev, bool sequencing) {
     r.lac_ip = ev.transport.peer_ip;
     r.lac_port = ev.transport.peer_port;
     r.framing.sequencing = sequencing;
-    r.sa_out = l2tp_sa(ev.transport.iface, ev.transport.peer_ip, ev.transport.peer_port);
+    r.sa_out = l2tp_sa(ev.transport.iface, ev.transport.peer_ip, ev.transport.peer_port, ev.peer_tunnel_id);
     std::string err;
     const uint32_t idx = install_session(r, &err);
     if (idx == dp::kInvalidIndex) {
