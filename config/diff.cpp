@@ -92,6 +92,33 @@ void diff_aaa(Differ &d, ConfigDiff &out, const AaaConfig &a, const AaaConfig &b
     d.hot("aaa.idle_timeout_s", a.idle_timeout_s, b.idle_timeout_s);
 }
 
+// SAs by name; a changed one is removed and added again (keys and algorithms
+// cannot change under an SA: that is a rekey, POST /api/v1/sas/{name}/rekey).
+void diff_sas(Differ &d, ConfigDiff &out, const std::vector<IpsecSaConfig> &a,
+              const std::vector<IpsecSaConfig> &b) {
+    auto find = [](const std::vector<IpsecSaConfig> &v, const std::string &name) -> const IpsecSaConfig * {
+        for (const auto &s : v)
+            if (s.name == name) return &s;
+        return nullptr;
+    };
+    for (const auto &s : b) {
+        const IpsecSaConfig *o = find(a, s.name);
+        if (!o) {
+            d.hot_msg("ipsec.sas[" + s.name + "] (added)");
+            out.sa_add.push_back(s.name);
+        } else if (!(*o == s)) {
+            d.hot_msg("ipsec.sas[" + s.name + "] (changed)");
+            out.sa_remove.push_back(s.name);
+            out.sa_add.push_back(s.name);
+        }
+    }
+    for (const auto &s : a) {
+        if (find(b, s.name)) continue;
+        d.hot_msg("ipsec.sas[" + s.name + "] (removed)");
+        out.sa_remove.push_back(s.name);
+    }
+}
+
 }  // namespace
 
 ConfigDiff diff_config(const Config &a, const Config &b) {
@@ -113,9 +140,9 @@ ConfigDiff diff_config(const Config &a, const Config &b) {
     d.restart("arp", a.arp, b.arp);
     d.restart("ppp", a.ppp, b.ppp);
     d.restart("api", a.api, b.api);
-    // SAs change at run time through the SA routes (POST/DELETE /api/v1/sas);
-    // a push that edits the ipsec section needs a restart.
-    d.restart("ipsec", a.ipsec, b.ipsec);
+    d.restart("ipsec.max_sas", a.ipsec.max_sas, b.ipsec.max_sas);
+    d.hot("ipsec.replay_window", a.ipsec.replay_window, b.ipsec.replay_window);
+    diff_sas(d, out, a.ipsec.sas, b.ipsec.sas);
     d.hot("logging", a.logging, b.logging);
     d.hot("stats_interval_s", a.stats_interval_s, b.stats_interval_s);
     diff_l2tp(d, a.l2tp, b.l2tp);

@@ -12,6 +12,7 @@ void ControlCore::apply_config(const cfg::Config &next) {
     if (!d.restart.empty()) return;  // the caller checks; never half-apply
     if (l2tp_) l2tp_->reconfigure(endpoint_config(next));
     if (aaa_) aaa_->reconfigure(next.aaa);
+    if (!d.sa_remove.empty() || !d.sa_add.empty()) apply_ipsec(d, next);
     if (!(running_.logging == next.logging)) log::configure(log::log_options(next.logging));
     running_ = next;
 }

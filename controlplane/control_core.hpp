@@ -36,6 +36,10 @@
 
 struct rte_mbuf;
 
+namespace lns::cfg {
+struct ConfigDiff;
+}
+
 namespace lns::cp {
 
 // A session to install, from static configuration or (later) from signalling.
@@ -117,6 +121,10 @@ public:
     bool sa_delete(const std::string &name, std::string *err);
     bool sa_rekey(const std::string &old_in, const std::string &old_out, const SaRequest &new_in,
                   const SaRequest &new_out, std::string *err);
+    // A push's SA changes (control_ipsec.cpp): what would block them (checked
+    // first, nothing changed), and applying them (apply_config calls it).
+    std::vector<std::string> ipsec_change_blocked(const cfg::ConfigDiff &d) const;
+    void apply_ipsec(const cfg::ConfigDiff &d, const cfg::Config &next);
 
     // One iteration: punt rings, neighbour timers, RCU reclaim.  Returns the
     // number of packets handled.  `now_ns`: monotonic time.

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "config/diff.hpp"
 #include "controlplane/control_core.hpp"
+#include "controlplane/log.hpp"
 
 namespace lns::cp {
 
@@ -294,6 +296,65 @@ void ControlCore::poll_ipsec(uint64_t now) {
             c_.sa_hard_expired++;
         }
     }
+}
+
+// A configuration push that adds, removes or changes SAs (cfg::diff_config's
+// sa_remove / sa_add): what would stop it, checked before anything changes so a
+// push is applied whole or not at all.  An outbound SA that sessions use, or
+// that an inbound SA staying behind names as reply_sa, cannot be removed or
+// changed (a rekey replaces it without loss); a name an SA added through the
+// API already holds cannot be added; the table must have room.
+std::vector<std::string> ControlCore::ipsec_change_blocked(const cfg::ConfigDiff &d) const {
+    std::vector<std::string> why;
+    auto removing = [&](const std::string &n) {
+        return std::find(d.sa_remove.begin(), d.sa_remove.end(), n) != d.sa_remove.end();
+    };
+    uint32_t live = 0;
+    for (const SaControl &sc : sa_ctl_) live += sc.live;
+    uint32_t freed = 0;
+    for (const std::string &n : d.sa_remove) {
+        const uint16_t id = rt_.sas->find(n);
+        if (id == dp::kNoSa || id >= sa_ctl_.size() || !sa_ctl_[id].live) continue;  // gone already
+        freed++;
+        if (!sa_ctl_[id].outbound) continue;
+        const dp::DpSession *s = rt_.tables->sessions();
+        uint32_t bound = 0;
+        for (uint32_t i = 0; i < rt_.tables->max_sessions(); i++) bound += s[i].sa_out == id;
+        if (bound)
+            why.push_back("ipsec.sas[" + n + "]: outbound SA protects " + std::to_string(bound) +
+                          " session(s); rekey it (POST /api/v1/sas/" + n + "/rekey) instead");
+        for (size_t i = 0; i < sa_ctl_.size(); i++)
+            if (sa_ctl_[i].live && !sa_ctl_[i].outbound && rt_.sas->sa(uint16_t(i)).reply.load() == id &&
+                !removing(rt_.sas->sa(uint16_t(i)).name))
+                why.push_back("ipsec.sas[" + n + "]: outbound SA is the reply_sa of " +
+                              rt_.sas->sa(uint16_t(i)).name + ", which stays");
+    }
+    for (const std::string &n : d.sa_add)
+        if (rt_.sas->find(n) != dp::kNoSa && !removing(n))
+            why.push_back("ipsec.sas[" + n + "]: an SA of that name was added through the API");
+    if (live - freed + d.sa_add.size() > rt_.sas->capacity())
+        why.push_back("ipsec.sas: " + std::to_string(live - freed + d.sa_add.size()) +
+                      " SAs would exceed ipsec.max_sas (" + std::to_string(rt_.sas->capacity()) + ")");
+    return why;
+}
+
+// Applies the SA part of a push that ipsec_change_blocked() accepted: removals
+// (inbound first: they name outbound SAs), then additions (outbound first).
+void ControlCore::apply_ipsec(const cfg::ConfigDiff &d, const cfg::Config &next) {
+    std::string err;
+    for (int pass = 0; pass < 2; pass++)
+        for (const std::string &n : d.sa_remove) {
+            const uint16_t id = rt_.sas->find(n);
+            if (id == dp::kNoSa || sa_ctl_[id].outbound != (pass == 1)) continue;
+            if (!sa_delete(id, &err)) log::event(log::Level::error, "sa_remove_failed").kv("sa", n).kv("error", err);
+        }
+    for (int pass = 0; pass < 2; pass++)
+        for (const std::string &n : d.sa_add)
+            for (const auto &c : next.ipsec.sas) {
+                if (c.name != n || c.inbound != (pass == 1)) continue;
+                if (sa_add(request_from_config(c), &err) == dp::kNoSa)
+                    log::event(log::Level::error, "sa_add_failed").kv("sa", n).kv("error", err);
+            }
 }
 
 }  // namespace lns::cp

@@ -38,11 +38,13 @@ Outcome apply_candidate(cp::ControlCore &cc, ConfigStore &store, const Candidate
         if (const uint64_t u = cc.pool_in_use(true, n))
             busy.push_back("aaa.ipv6_pools[" + n + "]: " + std::to_string(u) +
                            " prefix(es) in use");
+    for (std::string &why : cc.ipsec_change_blocked(d)) busy.push_back(std::move(why));
     if (!busy.empty()) {
         return {409,
                 {{"error",
-                  "pools in use: a pool can be removed or changed only when it holds no address; "
-                  "drain it (stop assigning it, disconnect its sessions) and push again"},
+                  "in use: a pool can be removed or changed only when it holds no address (drain it: "
+                  "stop assigning it, disconnect its sessions, and push again); an outbound SA only "
+                  "when no session or remaining inbound SA uses it (rekey it instead)"},
                  {"errors", busy},
                  {"version", cur.version}}};
     }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "config/diff.hpp"
 #include "config/load.hpp"
 #include "controlplane/control_core.hpp"
 #include "crypto/bytes.hpp"
@@ -345,6 +346,62 @@ TEST_F(IpsecRekey, DeleteRefusesAnOutboundSaInUse) {
     dup.sa.spi = 0x1003;
     EXPECT_EQ(cc->sa_add(dup, &err), dp::kNoSa);
     EXPECT_NE(err.find("not an access port"), std::string::npos) << err;
+}
+
+// A configuration push (PUT /api/v1/config, SIGHUP) adds and removes SAs
+// through the same functions: cfg::diff_config names them, the control core
+// says what would block the change before anything moves, then applies it.
+TEST_F(IpsecRekey, ConfigPushAddsAndRemovesSas) {
+    std::string yaml = config_text();
+    yaml.replace(yaml.find("net_ring_esp_a"), 14, dev_a);
+    yaml.replace(yaml.find("net_ring_esp_c"), 14, dev_c);
+    const std::string in3 =
+        "    - {name: in3, direction: inbound, spi: 0x1003, mode: transport, local: 203.0.113.1,\n"
+        "       peer: 203.0.113.2, cipher: aes-gcm-128, key: \"303132333435363738393a3b3c3d3e3f c1c2c3c4\",\n"
+        "       reply_sa: out1}\n";
+    cfg::LoadResult with3 = cfg::load_config_string(yaml + in3, "push.yaml");
+    ASSERT_TRUE(with3.config) << (with3.errors.empty() ? "" : with3.errors[0]);
+    cfg::ConfigDiff d = cfg::diff_config(cc->running_config(), *with3.config);
+    EXPECT_TRUE(d.restart.empty());
+    EXPECT_EQ(d.sa_add, std::vector<std::string>{"in3"});
+    EXPECT_TRUE(cc->ipsec_change_blocked(d).empty());
+    cc->apply_config(*with3.config);
+    ASSERT_NE(rt->sas->find("in3"), dp::kNoSa);
+    // The LAC's new outbound SA (lnsd's in3) is accepted next to in1.
+    crypto::Sa lac_out3;
+    ASSERT_EQ(lac_out3.init(sa_cfg(crypto::SaDirection::outbound, 0x1003, 0x30, 0xc1), imb.get()),
+              crypto::SaError::ok);
+    std::vector<rte_mbuf *> b;
+    for (uint32_t n = 1; n <= 4; n++) b.push_back(up_esp(n % 2 ? lac_out3 : lac_out1, n));
+    send_up(b);
+    EXPECT_EQ(core_numbers(), range(1, 4));
+
+    // Removing out1, which protects the static session and answers in1 and in3,
+    // is refused before anything changes.
+    std::string no_sas = yaml.substr(0, yaml.find("ipsec:"));
+    cfg::LoadResult none = cfg::load_config_string(no_sas, "push.yaml");
+    ASSERT_TRUE(none.config) << (none.errors.empty() ? "" : none.errors[0]);
+    d = cfg::diff_config(cc->running_config(), *none.config);
+    const std::vector<std::string> why = cc->ipsec_change_blocked(d);
+    ASSERT_EQ(why.size(), 1u);
+    EXPECT_NE(why[0].find("ipsec.sas[out1]: outbound SA protects 1 session(s)"), std::string::npos) << why[0];
+
+    // Removing in3 again: applied; after a grace period its SPI is unknown.
+    d = cfg::diff_config(cc->running_config(), *cfg::load_config_string(yaml, "push.yaml").config);
+    EXPECT_EQ(d.sa_remove, std::vector<std::string>{"in3"});
+    EXPECT_TRUE(cc->ipsec_change_blocked(d).empty());
+    cc->apply_config(*cfg::load_config_string(yaml, "push.yaml").config);
+    EXPECT_EQ(rt->sas->find("in3"), dp::kNoSa);
+    rte_rcu_qsbr_quiescent(rt->qsv, 0);
+    cc->poll(0);
+    b.clear();
+    b.push_back(up_esp(lac_out1, 5));
+    b.push_back(up_esp(lac_out3, 6));
+    send_up(b);
+    EXPECT_EQ(core_numbers(), range(5, 1));
+    EXPECT_EQ(drops(dp::Drop::esp_unknown_spi), 1u);
+    EXPECT_EQ(cc->counters().sas_added, 3u);
+    EXPECT_EQ(cc->counters().sas_deleted, 1u);
 }
 
 // Lifetimes: the hard limit stops the SA (sa_hard_expired drops), and the
