@@ -69,6 +69,10 @@ struct SaRequest {
     uint8_t lac_len = 0;       //   (lac_len 0: the peer alone)
 };
 
+// The request for a parsed `ipsec.sas[]` entry (the YAML load, and the REST
+// API, which parses its body with cfg::load_sa_string).
+SaRequest sa_request(const cfg::IpsecSaConfig &c);
+
 struct ControlCounters {
 #define LNS_CTL_COUNTERS(X)                                                                   \
     X(arp_replies_sent) X(arp_requests_ignored) X(arp_replies_received) X(arp_bad)       \
@@ -117,6 +121,8 @@ public:
     bool sa_delete(const std::string &name, std::string *err);
     bool sa_rekey(const std::string &old_in, const std::string &old_out, const SaRequest &new_in,
                   const SaRequest &new_out, std::string *err);
+    // An outbound SA's `lac` selector (false: not a live outbound SA), for views.
+    bool sa_lac(uint16_t id, uint32_t *lac, uint8_t *len) const;
 
     // One iteration: punt rings, neighbour timers, RCU reclaim.  Returns the
     // number of packets handled.  `now_ns`: monotonic time.
