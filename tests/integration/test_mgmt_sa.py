@@ -43,7 +43,9 @@ Cases:
   views     /api/v1/stats "sas" rows and /metrics lnsd_sa_* families (labels
             sa, direction, reason; soft/hard expired gauges) agree with GET
             /api/v1/sas; lnsctl show sas (table and --json), lnsctl sa add /
-            delete with a JSON file.
+            delete / rekey (by the outbound SA's name) with JSON files; r1-in,
+            given soft_packets 100, is soft_expired (also in /metrics and
+            control.sa_soft_expired), the others not.
   secrets   no key (hex, as given) in any API answer, nor in lnsd's stdout or
             stderr; every status answered is declared in docs/api/openapi.yaml
             for its route and every JSON body matches its schema.
@@ -79,7 +81,9 @@ def gcm_key(seed):
 # SPIs and keys: the static pair and the pair it is rekeyed to (lnsd's view:
 # "in" is what the LAC sends).
 PAIRS = {"r0": {"in_spi": 0x4000, "out_spi": 0x5000, "in_key": gcm_key(1), "out_key": gcm_key(2)},
-         "r1": {"in_spi": 0x4001, "out_spi": 0x5001, "in_key": gcm_key(3), "out_key": gcm_key(4)}}
+         "r1": {"in_spi": 0x4001, "out_spi": 0x5001, "in_key": gcm_key(3), "out_key": gcm_key(4)},
+         "r2": {"in_spi": 0x4002, "out_spi": 0x5002, "in_key": gcm_key(5), "out_key": gcm_key(6)}}
+SOFT_PACKETS = 100  # r1-in's soft lifetime: the stream crosses it
 
 
 def sa_obj(name, direction, spi, key, peer, **kw):
@@ -412,6 +416,7 @@ def run_rekey(checks, lab, lnsd, api):
     case.check("old_pair_flowing", flowing, f"stream progress {progress()}")
     r0_before = sas(api)
     r1_in, r1_out = pair_objs("r1")
+    r1_in["lifetime"] = {"soft_packets": SOFT_PACKETS, "hard_packets": 1000000}
     st, j, raw, _ = api.call("POST", "/api/v1/sas/r0-in/rekey", body=json.dumps({"inbound": r1_in, "outbound": r1_out}),
                              route="/api/v1/sas/{name}/rekey")
     ok = st == 200
@@ -492,11 +497,18 @@ def run_views(checks, lab, lnsd, api):
             f'lnsd_sa_bytes_total{{sa="r1-out",direction="outbound"}} ',
             'lnsd_sa_drops_total{sa="r1-in",direction="inbound",reason="icv_mismatch"} 0',
             'lnsd_sa_drops_total{sa="r1-in",direction="inbound",reason="replay_duplicate"} 0',
-            'lnsd_sa_soft_expired{sa="r1-in",direction="inbound"} 0',
+            'lnsd_sa_soft_expired{sa="r1-in",direction="inbound"} 1',
+            'lnsd_sa_soft_expired{sa="r1-out",direction="outbound"} 0',
+            'lnsd_sa_hard_expired{sa="r1-in",direction="inbound"} 0',
             'lnsd_sa_hard_expired{sa="r1-out",direction="outbound"} 0',
             f"lnsd_sas {len(rows)}", "# TYPE lnsd_sa_packets_total counter", "# TYPE lnsd_sa_soft_expired gauge"]
     case.check("metrics_sa_families", st == 200 and all(w in text for w in want),
                f"missing {[w for w in want if w not in text]}")
+    case.check("soft_expired_state", rows["r1-in"]["soft_expired"] and not rows["r1-in"]["hard_expired"] and
+               rows["r1-in"]["lifetime"]["soft_packets"] == SOFT_PACKETS and rows["r1-in"]["packets"] > SOFT_PACKETS
+               and not rows["r1-out"]["soft_expired"], f"{rows['r1-in']}")
+    ctl = wait_for(lambda: api.get("/api/v1/stats")[1]["control"].get("sa_soft_expired", 0) >= 1, 3)
+    case.check("soft_expiry_counted", ctl, "control.sa_soft_expired stays 0")
     m = [ln for ln in text.splitlines() if ln.startswith('lnsd_sa_packets_total{sa="r1-in"')]
     now = sas(api)["r1-in"]["packets"]
     case.check("metrics_value", len(m) == 1 and rows["r1-in"]["packets"] <= int(m[0].split()[-1]) <= now,
@@ -518,6 +530,14 @@ def run_views(checks, lab, lnsd, api):
     rc, out, err = tma.lnsctl(lab, "sa", "delete", "ctl-out")
     case.check("lnsctl_sa_delete", rc == 0 and "SA ctl-out deleted" in out and "ctl-out" not in sas(api),
                f"{rc} {out} {err}")
+    r2_in, r2_out = pair_objs("r2")
+    with open(path, "w") as f:
+        json.dump({"inbound": r2_in, "outbound": r2_out}, f)
+    rc, out, err = tma.lnsctl(lab, "sa", "rekey", "r1-out", path)
+    now = sas(api)
+    case.check("lnsctl_sa_rekey", rc == 0 and "rekeyed: new r2-in / r2-out; deleted r1-out" in out and
+               now.get("r2-out", {}).get("sessions") == 1 and "r1-out" not in now and
+               now.get("r1-in", {}).get("reply_sa") == "r2-out", f"{rc} {out} {err} {sorted(now)}")
 
 
 def run_secrets(checks, lab, lnsd, api, emu_key_hex):
