@@ -144,10 +144,10 @@ std::optional<Outcome> conflicts(const dp::SaTable &t, const cfg::SaLoadResult &
 
 std::optional<Outcome> no_room(const dp::SaTable &t, uint32_t need) {
     if (t.count() + need <= t.capacity()) return std::nullopt;
-    return Outcome{507,
-                   {{"error", "SA table full: " + std::to_string(t.count()) + " of " +
-                                  std::to_string(t.capacity()) +
-                                  " SAs (ipsec.max_sas); delete SAs first"}}};
+    return Outcome{
+        507,
+        {{"error", "SA table full: " + std::to_string(t.count()) + " of " +
+                       std::to_string(t.capacity()) + " SAs (ipsec.max_sas); delete SAs first"}}};
 }
 
 }  // namespace
@@ -164,8 +164,8 @@ Outcome ControlSaBackend::add(const std::string &body) {
     if (!c.reply_sa.empty()) {
         const uint16_t reply = rt_.sas->find(c.reply_sa);
         if (reply == dp::kNoSa || rt_.sas->sa(reply).inbound)
-            return invalid({r.where_of("reply_sa") + ": '" + c.reply_sa +
-                            "' is not a live outbound SA"});
+            return invalid(
+                {r.where_of("reply_sa") + ": '" + c.reply_sa + "' is not a live outbound SA"});
     }
     if (auto o = no_room(*rt_.sas, 1)) return *o;
     cp::SaRequest req = cp::sa_request(c);
@@ -192,9 +192,8 @@ Outcome ControlSaBackend::remove(const std::string &name) {
         }
         if (bound || !inbound.empty())
             return {409,
-                    {{"error", "outbound SA '" + name + "' is in use by " +
-                                   std::to_string(bound) + " session(s) and " +
-                                   std::to_string(inbound.size()) +
+                    {{"error", "outbound SA '" + name + "' is in use by " + std::to_string(bound) +
+                                   " session(s) and " + std::to_string(inbound.size()) +
                                    " inbound SA(s) answering with it; rekey or delete them first"},
                      {"sessions", sessions},
                      {"session_count", bound},
@@ -205,17 +204,17 @@ Outcome ControlSaBackend::remove(const std::string &name) {
     return {204, nullptr};
 }
 
-Outcome ControlSaBackend::rekey(const std::string &name, const std::string &body) {
-    const uint16_t id = rt_.sas->find(name);
-    if (id == dp::kNoSa) return {404, {{"error", "no SA named '" + name + "'"}}};
-    const json j = json::parse(body, nullptr, false);
+// The old pair of a rekey named by one of its SAs (`id`), from `j`'s
+// "old_outbound" / "old_inbound" or the live table; an Outcome when there is none.
+std::optional<Outcome> ControlSaBackend::old_pair(uint16_t id, const json &j, std::string *old_in_p,
+                                                  std::string *old_out_p) const {
+    const std::string name = rt_.sas->sa(id).name;
+    std::string &old_in = *old_in_p, &old_out = *old_out_p;
     auto member = [&](const char *k) -> std::optional<std::string> {
         if (!j.is_object() || !j.contains(k)) return std::nullopt;
         if (!j[k].is_string()) return std::string();
         return j[k].get<std::string>();
     };
-    // The old pair.
-    std::string old_in, old_out;
     if (rt_.sas->sa(id).inbound) {
         old_in = name;
         if (auto o = member("old_outbound")) {
@@ -223,9 +222,10 @@ Outcome ControlSaBackend::rekey(const std::string &name, const std::string &body
         } else {
             const uint16_t reply = rt_.sas->sa(id).reply.load(std::memory_order_relaxed);
             if (reply == dp::kNoSa)
-                return {409, {{"error", "inbound SA '" + name +
-                                            "' has no reply_sa: name its outbound SA in "
-                                            "\"old_outbound\""}}};
+                return Outcome{409,
+                               {{"error", "inbound SA '" + name +
+                                              "' has no reply_sa: name its outbound SA in "
+                                              "\"old_outbound\""}}};
             old_out = rt_.sas->sa(reply).name;
         }
     } else {
@@ -240,12 +240,21 @@ Outcome ControlSaBackend::rekey(const std::string &name, const std::string &body
                     answering.push_back(d.name);
             }
             if (answering.size() != 1)
-                return {409, {{"error", std::to_string(answering.size()) +
-                                            " inbound SAs answer with '" + name +
-                                            "': name the one to rekey in \"old_inbound\""}}};
+                return Outcome{
+                    409,
+                    {{"error", std::to_string(answering.size()) + " inbound SAs answer with '" +
+                                   name + "': name the one to rekey in \"old_inbound\""}}};
             old_in = answering.front();
         }
     }
+    return std::nullopt;
+}
+
+Outcome ControlSaBackend::rekey(const std::string &name, const std::string &body) {
+    const uint16_t id = rt_.sas->find(name);
+    if (id == dp::kNoSa) return {404, {{"error", "no SA named '" + name + "'"}}};
+    std::string old_in, old_out;
+    if (auto o = old_pair(id, json::parse(body, nullptr, false), &old_in, &old_out)) return *o;
     const uint16_t oi = rt_.sas->find(old_in), oo = rt_.sas->find(old_out);
     if (oi == dp::kNoSa || !rt_.sas->sa(oi).inbound)
         return {409, {{"error", "'" + old_in + "' is not a live inbound SA"}}};

@@ -10,6 +10,7 @@
 // queue, like every other command).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,8 @@ class ControlSaBackend final : public SaBackend {
 
   private:
     nlohmann::json view(uint16_t id) const;
+    std::optional<Outcome> old_pair(uint16_t id, const nlohmann::json &j, std::string *old_in,
+                                    std::string *old_out) const;
     dp::Runtime &rt_;
     cp::ControlCore &cc_;
 };

@@ -53,14 +53,17 @@ TEST(SaRequest, UnknownKeyMissingKeyAndLocalNotAnAccessPort) {
     EXPECT_FALSE(r.sa);
     std::string all;
     for (const auto &e : r.errors) all += e + "\n";
-    EXPECT_NE(all.find("request:2:2: colour: unknown key 'colour'; valid keys: name,"), std::string::npos)
+    EXPECT_NE(all.find("request:2:2: colour: unknown key 'colour'; valid keys: name,"),
+              std::string::npos)
         << all;
     EXPECT_NE(all.find("request:1:1: mode: required key missing"), std::string::npos) << all;
     // The local-address check runs once the rest is valid: alone it is reported.
-    std::string only_local = test::with(kGcmIn, "\"local\": \"203.0.113.1\"", "\"local\": \"198.51.100.1\"");
+    std::string only_local =
+        test::with(kGcmIn, "\"local\": \"203.0.113.1\"", "\"local\": \"198.51.100.1\"");
     const SaLoadResult l = load_sa_string(only_local, "request", "", running());
     ASSERT_EQ(l.errors.size(), 1u);
-    EXPECT_EQ(l.errors[0], "request:2:32: local: 198.51.100.1 is not the address of an access port");
+    EXPECT_EQ(l.errors[0],
+              "request:2:32: local: 198.51.100.1 is not the address of an access port");
 }
 
 TEST(SaRequest, MemberOfARekeyBody) {

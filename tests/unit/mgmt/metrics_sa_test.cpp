@@ -27,7 +27,8 @@ TEST(MetricsSa, FamiliesPerSaWithDirectionAndReason) {
              "lnsd_sa_packets_total{sa=\"c1-out\",direction=\"outbound\"} 5\n",
              "lnsd_sa_bytes_total{sa=\"c1-in\",direction=\"inbound\"} 700\n",
              "lnsd_sa_drops_total{sa=\"c1-in\",direction=\"inbound\",reason=\"icv_mismatch\"} 2\n",
-             "lnsd_sa_drops_total{sa=\"c1-in\",direction=\"inbound\",reason=\"replay_duplicate\"} 1\n",
+             "lnsd_sa_drops_total{sa=\"c1-in\",direction=\"inbound\",reason=\"replay_duplicate\"} "
+             "1\n",
              "# TYPE lnsd_sa_soft_expired gauge\n",
              "lnsd_sa_soft_expired{sa=\"c1-in\",direction=\"inbound\"} 1\n",
              "lnsd_sa_soft_expired{sa=\"c1-out\",direction=\"outbound\"} 0\n",
