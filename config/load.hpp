@@ -30,6 +30,26 @@ LoadResult load_config_string(const std::string &yaml, const std::string &source
 // the configuration file's directory; the REST reload will call it alone.
 std::vector<std::string> load_users_string(const std::string &yaml, const std::string &source,
                                            const AaaConfig &aaa, std::vector<LocalUser> *out);
+// One ESP SA given alone (the REST API's POST /api/v1/sas and rekey bodies, an
+// IKE daemon): a JSON or YAML object with the keys of an `ipsec.sas[]` entry,
+// read by the same code with the same rules and messages.  `member` selects a
+// member of the body's top-level object ("inbound" of a rekey body; "" the body
+// itself), which is also the path prefix of the messages:
+// "SOURCE:LINE:COL: inbound.key: aes-gcm-128 needs 20 key bytes...".  `local`
+// is checked against `running`'s access ports; what needs the live SA table
+// (unique name, unique inbound (SPI, local), reply_sa) is the caller's.
+struct SaLoadResult {
+    std::optional<IpsecSaConfig> sa;  // set only when errors is empty
+    std::vector<std::string> errors;
+    bool syntax = false;  // the text is not YAML/JSON at all
+    // "SOURCE:LINE:COL: PATH" of each key present (by key), for the caller's
+    // own messages ("name" -> "request:1:2: name").
+    std::vector<std::pair<std::string, std::string>> where;
+    std::string where_of(const std::string &key) const;
+};
+SaLoadResult load_sa_string(const std::string &text, const std::string &source,
+                            const std::string &member, const Config &running);
+
 std::vector<std::string> load_users_file(const std::string &path, const AaaConfig &aaa,
                                          std::vector<LocalUser> *out);
 

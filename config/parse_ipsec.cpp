@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "config/load.hpp"
 #include "config/net_parse.hpp"
 #include "config/parse.hpp"
 #include "config/read_net.hpp"
@@ -309,3 +310,68 @@ void validate_ipsec(Parsed &p, Diagnostics &diag) {
 }
 
 }  // namespace lns::cfg::detail
+
+namespace lns::cfg {
+
+std::string SaLoadResult::where_of(const std::string &key) const {
+    for (const auto &[k, w] : where)
+        if (k == key) return w;
+    return where.empty() ? std::string() : where.front().second;
+}
+
+// The SA object alone: parse_sa on it (with `running`'s ipsec.replay_window as
+// the default window), then the local-address check of validate_ipsec.
+SaLoadResult load_sa_string(const std::string &text, const std::string &source,
+                            const std::string &member, const Config &running) {
+    SaLoadResult out;
+    detail::Diagnostics diag(source);
+    IpsecConfig ic;
+    ic.replay_window = running.ipsec.replay_window;
+    auto at = [&](const YAML::Mark &m, const std::string &path) {
+        return source + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
+               ": " + (path.empty() ? "(root)" : path);
+    };
+    try {
+        const YAML::Node root = YAML::Load(text);
+        YAML::Node node;
+        node.reset(root);  // (operator= would assign into root)
+        diag.record("", root.Mark());
+        if (!root.IsMap()) {
+            diag.error("", "expected a mapping (a JSON object), got " + detail::describe(root));
+        } else if (!member.empty()) {
+            const YAML::Node m = root[member];  // missing: a "zombie" node that reset() refuses
+            if (!m.IsDefined() || m.IsNull()) {
+                diag.error("", "missing key '" + member + "'");
+            } else {
+                node.reset(m);
+                diag.record(member, node.Mark());
+            }
+        }
+        if (diag.count() == 0) {
+            if (node.IsMap())
+                for (const auto &kv : node)
+                    if (kv.first.IsScalar())
+                        out.where.emplace_back(
+                            kv.first.Scalar(),
+                            at(kv.first.Mark(), detail::child_path(member, kv.first.Scalar())));
+            detail::parse_sa(node, member, ic, diag);
+        }
+        if (diag.count() == 0 && !ic.sas.empty()) {
+            const IpsecSaConfig &sa = ic.sas.front();
+            bool found = false;
+            for (const PortConfig &pc : running.ports)
+                found = found || (pc.role == PortRole::access && pc.ipv4.addr == sa.local);
+            if (!found)
+                diag.error(detail::child_path(member, "local"),
+                           format_ipv4(sa.local) + " is not the address of an access port");
+        }
+    } catch (const YAML::Exception &e) {
+        diag.error_at(e.mark, "syntax error", e.msg);
+        out.syntax = true;
+    }
+    out.errors = diag.formatted();
+    if (out.errors.empty() && !ic.sas.empty()) out.sa = std::move(ic.sas.front());
+    return out;
+}
+
+}  // namespace lns::cfg

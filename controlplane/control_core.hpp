@@ -73,6 +73,10 @@ struct SaRequest {
     uint8_t lac_len = 0;       //   (lac_len 0: the peer alone)
 };
 
+// The request for a parsed `ipsec.sas[]` entry (the YAML load, and the REST
+// API, which parses its body with cfg::load_sa_string).
+SaRequest sa_request(const cfg::IpsecSaConfig &c);
+
 struct ControlCounters {
 #define LNS_CTL_COUNTERS(X)                                                                   \
     X(arp_replies_sent) X(arp_requests_ignored) X(arp_replies_received) X(arp_bad)       \
@@ -125,6 +129,8 @@ public:
     // first, nothing changed), and applying them (apply_config calls it).
     std::vector<std::string> ipsec_change_blocked(const cfg::ConfigDiff &d) const;
     void apply_ipsec(const cfg::ConfigDiff &d, const cfg::Config &next);
+    // An outbound SA's `lac` selector (false: not a live outbound SA), for views.
+    bool sa_lac(uint16_t id, uint32_t *lac, uint8_t *len) const;
 
     // One iteration: punt rings, neighbour timers, RCU reclaim.  Returns the
     // number of packets handled.  `now_ns`: monotonic time.

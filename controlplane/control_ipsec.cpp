@@ -17,7 +17,9 @@ bool in_prefix(uint32_t a, uint32_t net, uint8_t len) {
     return (a & mask) == (net & mask);
 }
 
-SaRequest request_from_config(const cfg::IpsecSaConfig &c) {
+}  // namespace
+
+SaRequest sa_request(const cfg::IpsecSaConfig &c) {
     SaRequest r;
     r.name = c.name;
     crypto::SaConfig &s = r.sa;
@@ -47,15 +49,13 @@ SaRequest request_from_config(const cfg::IpsecSaConfig &c) {
     return r;
 }
 
-}  // namespace
-
 bool ControlCore::init_ipsec(std::string *err) {
     const auto &sas = rt_.cfg.ipsec.sas;
     // Outbound first: inbound SAs name theirs as reply_sa.
     for (int pass = 0; pass < 2; pass++) {
         for (const auto &c : sas) {
             if (c.inbound != (pass == 1)) continue;
-            if (sa_add(request_from_config(c), err) == dp::kNoSa)
+            if (sa_add(sa_request(c), err) == dp::kNoSa)
                 return *err = "SA " + c.name + ": " + *err, false;
         }
     }
@@ -123,6 +123,13 @@ uint16_t ControlCore::sa_add(const SaRequest &r, std::string *err) {
     sc.nh = nh;
     c_.sas_added++;
     return id;
+}
+
+bool ControlCore::sa_lac(uint16_t id, uint32_t *lac, uint8_t *len) const {
+    if (id >= sa_ctl_.size() || !sa_ctl_[id].live || !sa_ctl_[id].outbound) return false;
+    *lac = sa_ctl_[id].lac;
+    *len = sa_ctl_[id].lac_len;
+    return true;
 }
 
 uint16_t ControlCore::outbound_sa_for(uint32_t lac_ip) const {
@@ -352,7 +359,7 @@ void ControlCore::apply_ipsec(const cfg::ConfigDiff &d, const cfg::Config &next)
         for (const std::string &n : d.sa_add)
             for (const auto &c : next.ipsec.sas) {
                 if (c.name != n || c.inbound != (pass == 1)) continue;
-                if (sa_add(request_from_config(c), &err) == dp::kNoSa)
+                if (sa_add(sa_request(c), &err) == dp::kNoSa)
                     log::event(log::Level::error, "sa_add_failed").kv("sa", n).kv("error", err);
             }
 }

@@ -32,6 +32,10 @@ void send(httplib::Response &res, int status, const json &body) {
 }
 
 void send(httplib::Response &res, const Outcome &o) {
+    if (o.status == 204) {
+        res.status = 204;  // no body
+        return;
+    }
     send(res, o.status, o.body);
 }
 
@@ -369,7 +373,7 @@ void ApiServer::install_session_routes(httplib::Server &s) {
              });
 }
 
-// 501 until the ESP SA table is wired (sa_backend.hpp).
+// ESP SAs (sa_backend.hpp); bodies must be JSON objects, parsed then as SA entries.
 void ApiServer::install_sa_routes(httplib::Server &s) {
     s.Get("/api/v1/sas", [this](const httplib::Request &, httplib::Response &res) {
         Outcome o;
@@ -380,7 +384,7 @@ void ApiServer::install_sa_routes(httplib::Server &s) {
         if (body.is_discarded() || !body.is_object())
             return send(res, 400, {{"error", "body must be a JSON object"}});
         Outcome o;
-        if (on_core(res, [&] { o = sas_.add(body); })) send(res, o);
+        if (on_core(res, [&] { o = sas_.add(req.body); })) send(res, o);
     });
     s.Delete(R"(/api/v1/sas/([A-Za-z0-9_.-]+))",
              [this](const httplib::Request &req, httplib::Response &res) {
@@ -391,11 +395,12 @@ void ApiServer::install_sa_routes(httplib::Server &s) {
     s.Post(R"(/api/v1/sas/([A-Za-z0-9_.-]+)/rekey)", [this](const httplib::Request &req,
                                                             httplib::Response &res) {
         const std::string name = req.matches[1];
-        json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+        json body = json::parse(req.body, nullptr, false);
         if (body.is_discarded() || !body.is_object())
-            return send(res, 400, {{"error", "body must be a JSON object"}});
+            return send(res, 400,
+                        {{"error", "body must be a JSON object: {\"inbound\": SA, \"outbound\": SA}"}});
         Outcome o;
-        if (on_core(res, [&] { o = sas_.rekey(name, body); })) send(res, o);
+        if (on_core(res, [&] { o = sas_.rekey(name, req.body); })) send(res, o);
     });
 }
 

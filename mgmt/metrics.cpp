@@ -62,6 +62,30 @@ void named_list(Writer &w, const char *prefix, const char *what,
     }
 }
 
+// Per ESP SA: labels sa (its name) and direction; drops also by reason.
+void sa_families(Writer &w, const dp::Snapshot &s) {
+    auto sa = [](const dp::SaRow &r) {
+        return lbl("sa", r.name) + "," + lbl("direction", r.inbound ? "inbound" : "outbound");
+    };
+    w.family("lnsd_sas", "gauge", "Live ESP SAs");
+    w.sample("lnsd_sas", s.sas.size());
+    w.family("lnsd_sa_packets_total", "counter",
+             "Packets the SA processed (decrypted inbound, encrypted outbound)");
+    for (const auto &r : s.sas) w.sample("lnsd_sa_packets_total", r.packets, sa(r));
+    w.family("lnsd_sa_bytes_total", "counter", "Payload bytes the SA processed");
+    for (const auto &r : s.sas) w.sample("lnsd_sa_bytes_total", r.bytes, sa(r));
+    w.family("lnsd_sa_drops_total", "counter",
+             "Packets dropped on the SA, by reason (replay_*, icv_mismatch, peer_mismatch...)");
+    for (const auto &r : s.sas)
+        for (const auto &[reason, v] : r.drops)
+            w.sample("lnsd_sa_drops_total", v, sa(r) + "," + lbl("reason", reason));
+    w.family("lnsd_sa_soft_expired", "gauge", "1 once the SA crossed its soft lifetime (rekey due)");
+    for (const auto &r : s.sas) w.sample("lnsd_sa_soft_expired", r.soft_expired, sa(r));
+    w.family("lnsd_sa_hard_expired", "gauge",
+             "1 once the SA reached its hard lifetime (it processes nothing more)");
+    for (const auto &r : s.sas) w.sample("lnsd_sa_hard_expired", r.hard_expired, sa(r));
+}
+
 }  // namespace
 
 std::string metric_name(const std::string &s) {
@@ -144,6 +168,7 @@ std::string format_prometheus(const dp::Snapshot &s, const std::vector<ExtraMetr
     for (const auto &t : s.tunnels)
         w.sample("lnsd_tunnel_retransmits_total", t.retransmits,
                  lbl("tunnel", std::to_string(t.id)));
+    sa_families(w, s);
     named_list(w, "lnsd_control_", "control core", s.control);
     named_list(w, "lnsd_l2tp_", "L2TP endpoint", s.l2tp);
     named_list(w, "lnsd_subscriber_", "subscribers (PPP, AAA)", s.subscribers);

@@ -1,7 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of a counter snapshot: HELP and
 // TYPE for every family, counters ending in _total, labels for port, worker,
-// drop / punt reason, tunnel.  Control-core, L2TP and subscriber counters keep
-// their --stats-json names under lnsd_control_, lnsd_l2tp_, lnsd_subscriber_.
+// drop / punt reason, tunnel, ESP SA (sa, direction; drops also by reason).
+// Control-core, L2TP and subscriber counters keep their --stats-json names under lnsd_control_, lnsd_l2tp_, lnsd_subscriber_.
 //
 // Thread: any (pure formatting).
 #pragma once

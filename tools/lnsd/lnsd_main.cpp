@@ -255,7 +255,7 @@ int main(int argc, char **argv) {
         std::signal(SIGHUP, on_signal);
         lns::mgmt::CommandQueue queue;
         lns::mgmt::ConfigStore store(o.config, read_text(o.config));
-        lns::mgmt::UnwiredSaBackend sas;  // until the ESP SA table is wired (sa_backend.hpp)
+        lns::mgmt::ControlSaBackend sas(*rt, *cc);
         std::unique_ptr<lns::mgmt::ApiServer> api;
         if (cfg.api.enabled) {
             const auto slash = o.config.rfind('/');
