@@ -29,10 +29,10 @@ SaRequest sa_request(const cfg::IpsecSaConfig &c) {
     s.cipher = crypto::EspCipher(uint8_t(c.cipher));  // same order (config.hpp, crypto/sa.hpp)
     s.integrity = crypto::EspIntegrity(uint8_t(c.integrity));
     s.cipher_key_len = uint8_t(std::min(c.key.size(), crypto::kMaxCipherKeyLen));
-    std::memcpy(s.cipher_key, c.key.data(), s.cipher_key_len);
+    if (s.cipher_key_len) std::memcpy(s.cipher_key, c.key.data(), s.cipher_key_len);
     std::memcpy(s.salt, c.salt.data(), 4);
     s.auth_key_len = uint8_t(std::min(c.auth_key.size(), crypto::kMaxAuthKeyLen));
-    std::memcpy(s.auth_key, c.auth_key.data(), s.auth_key_len);
+    if (s.auth_key_len) std::memcpy(s.auth_key, c.auth_key.data(), s.auth_key_len);
     s.esn = c.esn;
     s.replay_window = c.inbound ? c.replay_window : 0;
     s.natt = c.natt;
