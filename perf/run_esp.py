@@ -303,6 +303,7 @@ def main():
                                 case_notes.append(f"drops {r[3]}")
                         except (RuntimeError, OSError, ValueError) as e:
                             case_notes.append(str(e))
+                perflib.cleanup_prefix(prefix)  # lnsd's file prefix (the runs' logs are named -REP)
                 tp_cyc = med(r[1] for r in tp_runs)
                 cyc = med(r[1] for r in lnsd_runs)
                 budget = tp_cyc + raw + 80 if tp_cyc is not None and raw is not None else None
