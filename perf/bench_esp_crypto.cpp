@@ -6,15 +6,16 @@
 // in IPv4/UDP (20 + 8 + 6 L2TP + 4 PPP bytes) around a subscriber's IPv4
 // packet of `inner` bytes, the RFC 4303 trailer (padding to 4 or 16 bytes,
 // pad length, next header 4), under an ESP header (SPI, sequence, 8-byte IV
-// for GCM / 16-byte IV for CBC).  Each iteration processes a burst of 32
-// such packets (distinct buffers, as a worker's RX burst), in place, the way
+// for GCM / 16-byte IV for CBC).  Each iteration processes a burst of such
+// packets (distinct buffers, as a worker's RX burst: 64 as lnsd's default
+// `burst`, or 32), in place, the way
 // crypto/esp.cpp does it:
 //   gcm_direct  IMB_AES{128,256}_GCM_{ENC,DEC}, one call per packet
 //               (crypto/esp_gcm.hpp's path; AAD = SPI || seq, nonce = salt || IV)
 //   gcm_job     the same through the job API (IMB_CIPHER_GCM + IMB_AUTH_AES_GMAC),
 //               32 jobs submitted, then flushed
-//   cbc_sha1    AES-128-CBC + HMAC-SHA1-96 jobs (multi-buffer lanes), 32
-//               submitted, then flushed; hash over ESP header..ciphertext
+//   cbc_sha1    AES-128-CBC + HMAC-SHA1-96 jobs (multi-buffer lanes), the
+//               burst submitted, then flushed; hash over ESP header..ciphertext
 // Decryption is timed on ciphertext made once up front; GCM/CBC cost does not
 // depend on the data, and in-place decryption of a buffer already decrypted
 // costs the same (tags are checked like lnsd does: one memcmp per packet).
@@ -24,7 +25,7 @@
 // (the thread's CPU time in TSC cycles: what to read on a busy machine).
 //
 //   build/perf/bench_esp_crypto [--benchmark_filter=gcm_direct] [--benchmark_min_time=1]
-//   args: {inner IPv4 bytes}; 128 and 1400 by default.
+//   args: {inner IPv4 bytes, burst}; 128 and 1400 bytes, bursts of 32 and 64.
 #include <benchmark/benchmark.h>
 #include <x86intrin.h>
 
@@ -42,7 +43,7 @@ namespace {
 
 using lns::crypto::ImbManager;
 
-constexpr uint32_t kBurst = 32;
+constexpr uint32_t kMaxBurst = 64;
 constexpr uint32_t kOuterHdr = 20 + 8 + 6 + 4;  // IPv4 + UDP + L2TP data (no L/S/O) + PPP FF03 0021
 
 enum class Alg { gcm128, gcm256, cbc128_sha1 };
@@ -75,7 +76,8 @@ struct Keys {
 
 class Fixture {
 public:
-    Fixture(Alg alg, uint32_t inner) : alg_(alg), inner_(inner), pkts_(kBurst) {
+    Fixture(Alg alg, uint32_t inner, uint32_t burst)
+        : alg_(alg), inner_(inner), burst_(burst), pkts_(burst) {
         IMB_MGR *m = mgr_.get();
         uint8_t key[32];
         for (int i = 0; i < 32; i++) key[i] = uint8_t(0x11 * i + 3);
@@ -90,7 +92,7 @@ public:
             for (int i = 0; i < 64; i++) block[i] = k[i] ^ 0x5c;
             IMB_SHA1_ONE_BLOCK(m, block, keys_.opad);
         }
-        for (uint32_t p = 0; p < kBurst; p++) fill(p);
+        for (uint32_t p = 0; p < burst_; p++) fill(p);
     }
 
     bool ok() const { return mgr_.ok(); }
@@ -120,7 +122,7 @@ public:
     uint32_t gcm_direct(bool encrypt) {
         IMB_MGR *m = mgr_.get();
         uint32_t good = 0;
-        for (uint32_t p = 0; p < kBurst; p++) {
+        for (uint32_t p = 0; p < burst_; p++) {
             uint8_t *esp = pkts_[p].buf.data();
             alignas(16) uint8_t nonce[12];
             std::memcpy(nonce, keys_.salt, 4);
@@ -149,9 +151,9 @@ public:
     uint32_t jobs(bool encrypt) {
         IMB_MGR *m = mgr_.get();
         uint32_t done = 0;
-        alignas(16) uint8_t nonces[kBurst][12];
-        alignas(16) uint8_t tags[kBurst][16];
-        for (uint32_t p = 0; p < kBurst; p++) {
+        alignas(16) uint8_t nonces[kMaxBurst][12];
+        alignas(16) uint8_t tags[kMaxBurst][16];
+        for (uint32_t p = 0; p < burst_; p++) {
             uint8_t *esp = pkts_[p].buf.data();
             IMB_JOB *job = IMB_GET_NEXT_JOB(m);
             job->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
@@ -204,9 +206,9 @@ public:
             done += job->status == IMB_STATUS_COMPLETED;
             while ((job = IMB_GET_COMPLETED_JOB(m)) != nullptr) done += job->status == IMB_STATUS_COMPLETED;
         }
-        if (encrypt || done != kBurst) return done;
+        if (encrypt || done != burst_) return done;
         uint32_t good = 0;
-        for (uint32_t p = 0; p < kBurst; p++) good += std::memcmp(tags[p], pkts_[p].tag, icv_len(alg_)) == 0;
+        for (uint32_t p = 0; p < burst_; p++) good += std::memcmp(tags[p], pkts_[p].tag, icv_len(alg_)) == 0;
         return good;
     }
 
@@ -216,14 +218,14 @@ public:
     // plaintext come back (so the timed loops below do real work).
     bool self_check(bool direct) {
         std::vector<std::array<uint8_t, 2048>> plain;
-        for (uint32_t p = 0; p < kBurst; p++) {
+        for (uint32_t p = 0; p < burst_; p++) {
             fill(p);
             plain.push_back(pkts_[p].buf);
         }
-        if (run(direct, true) != kBurst) return false;
+        if (run(direct, true) != burst_) return false;
         if (pkts_[0].buf == plain[0]) return false;
-        if (run(direct, false) != kBurst) return false;
-        for (uint32_t p = 0; p < kBurst; p++)
+        if (run(direct, false) != burst_) return false;
+        for (uint32_t p = 0; p < burst_; p++)
             if (pkts_[p].buf != plain[p]) return false;
         return true;
     }
@@ -232,6 +234,7 @@ private:
     ImbManager mgr_;
     Alg alg_;
     uint32_t inner_;
+    uint32_t burst_;
     Keys keys_;
     std::vector<Packet> pkts_;
 };
@@ -247,7 +250,12 @@ double now_ns(clockid_t clock) {
 template <Alg A, Api P, bool Encrypt>
 void bm(benchmark::State &state) {
     const uint32_t inner = uint32_t(state.range(0));
-    auto fx = std::make_unique<Fixture>(A, inner);
+    const uint32_t burst = uint32_t(state.range(1));
+    if (burst == 0 || burst > kMaxBurst) {
+        state.SkipWithError("burst must be 1..64");
+        return;
+    }
+    auto fx = std::make_unique<Fixture>(A, inner, burst);
     if (!fx->ok()) {
         state.SkipWithError("no IPsec-MB manager");
         return;
@@ -264,7 +272,7 @@ void bm(benchmark::State &state) {
     const uint64_t t0 = __rdtsc();
     for (auto _ : state) {
         sink += fx->run(direct, Encrypt);
-        pkts += kBurst;
+        pkts += burst;
     }
     const uint64_t t1 = __rdtsc();
     const double w1 = now_ns(CLOCK_MONOTONIC), c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -283,7 +291,7 @@ void bm(benchmark::State &state) {
 }
 
 void sizes(benchmark::internal::Benchmark *b) {
-    b->Arg(128)->Arg(1400);
+    b->ArgsProduct({{128, 1400}, {32, 64}});
 }
 
 }  // namespace

@@ -125,13 +125,90 @@ def parse_port_stats(text):
     return snaps
 
 
-def testpmd(pcap, prefix, logdir, warmup=3, measure=10, mbufs=None, memory_mb=None, huge_dir=None):
+# The comm of the EAL thread of lcore 1: "rte-worker-1" in Debian's DPDK 22.11.11,
+# "lcore-worker-1" in other 22.11 builds.
+LCORE1_THREAD = ("rte-worker-1", "lcore-worker-1")
+
+
+def find_thread(pid, names, timeout=60):
+    """TID of the thread of process `pid` whose comm is one of `names`; waits up
+    to `timeout` s for it to appear.  None if it does not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                        if f.read().strip() in names:
+                            return int(tid)
+                except OSError:
+                    pass
+        except OSError:
+            return None  # the process is gone
+        time.sleep(0.05)
+    return None
+
+
+def thread_cpu_ns(pid, tid):
+    """Nanoseconds thread `tid` of `pid` has spent on a CPU (first field of
+    /proc/PID/task/TID/schedstat: time actually run, not time runnable), or
+    None once the thread is gone."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class CpuSampler:
+    """Samples a thread's CPU time and the monotonic clock every `period` s in a
+    background thread, so the CPU share of the thread over any window of the run
+    can be read afterwards (share(t0, t1)).  The DPDK worker polls without
+    sleeping: its CPU share is 1 on an idle machine and drops to what the
+    scheduler gave it when something else runs on its core."""
+
+    def __init__(self, pid, tid, period=0.1):
+        import threading
+        self.pid, self.tid, self.period = pid, tid, period
+        self.samples = []  # (monotonic s, cpu ns)
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            c = thread_cpu_ns(self.pid, self.tid)
+            if c is None:
+                break
+            self.samples.append((time.monotonic(), c))
+            self._stop.wait(self.period)
+
+    def stop(self):
+        self._stop.set()
+        self._t.join(timeout=5)
+
+    def share(self, t0=None, t1=None):
+        """CPU share (0..1) and CPU seconds of the thread between the first
+        sample at or after t0 and the last at or before t1; (None, None) with
+        fewer than two samples there."""
+        s = [x for x in self.samples if (t0 is None or x[0] >= t0) and (t1 is None or x[0] <= t1)]
+        if len(s) < 2 or s[-1][0] <= s[0][0]:
+            return None, None
+        cpu = (s[-1][1] - s[0][1]) / 1e9
+        return cpu / (s[-1][0] - s[0][0]), cpu
+
+
+def testpmd(pcap, prefix, logdir, warmup=3, measure=10, mbufs=None, memory_mb=None, huge_dir=None,
+            cpu_out=None):
     """io forwarding net_pcap(infinite_rx) -> net_null, forwarding core lcore 1.
 
     testpmd runs interactively (commands on stdin): `start`, then after `warmup` s and
     again `measure` s later (timed here with a monotonic clock) `show port stats all`;
     the rate is the growth of the null port's TX-packets between the two snapshots
-    over the time between them.  (With --stats-period testpmd prints every ~2 s on
+    over the time between them.  If `cpu_out` (a dict) is given, the forwarding
+    thread's (lcore 1's EAL thread) CPU time is read at the same two moments and
+    cpu_out gets "cpu_s" (CPU seconds of that thread in the window), "wall_s",
+    "tx_packets" (null port, same window).  (With --stats-period testpmd prints every ~2 s on
     this VM, not every second, and its stdout is block-buffered, so timing from its
     periodic output is unreliable.)  Returns (mpps, gbps of input frames)."""
     npk, _ = pcap_stats(pcap)
@@ -153,7 +230,10 @@ def testpmd(pcap, prefix, logdir, warmup=3, measure=10, mbufs=None, memory_mb=No
         p = subprocess.Popen([str(c) for c in cmd], stdout=f, stderr=subprocess.STDOUT,
                              stdin=subprocess.PIPE, text=True, start_new_session=True)
         _children.append(p)
+        tid, cpu0, cpu1 = None, None, None
         try:
+            if cpu_out is not None:
+                tid = find_thread(p.pid, LCORE1_THREAD, timeout=120)
             # Ports are up once testpmd prints its first prompt; loading the pcap into
             # mbufs happens at port start.  Bounded wait.
             deadline = time.monotonic() + 120
@@ -166,9 +246,11 @@ def testpmd(pcap, prefix, logdir, warmup=3, measure=10, mbufs=None, memory_mb=No
             time.sleep(warmup)
             send(p, "show port stats all")
             t0 = time.monotonic()
+            cpu0 = thread_cpu_ns(p.pid, tid) if tid else None
             time.sleep(measure)
             send(p, "show port stats all")
             t1 = time.monotonic()
+            cpu1 = thread_cpu_ns(p.pid, tid) if tid else None
             time.sleep(0.5)
             send(p, "stop")
             send(p, "quit")
@@ -184,12 +266,19 @@ def testpmd(pcap, prefix, logdir, warmup=3, measure=10, mbufs=None, memory_mb=No
     a, b = snaps[0], snaps[1]
     dt = t1 - t0
     pps = (b[1][2] - a[1][2]) / dt
+    if cpu_out is not None:
+        cpu_out.update(wall_s=dt, tx_packets=b[1][2] - a[1][2],
+                       cpu_s=(cpu1 - cpu0) / 1e9 if cpu0 is not None and cpu1 is not None else None)
     gbps = (b[0][1] - a[0][1]) * 8 / dt / 1e9
     return pps / 1e6, gbps
 
 
-def lnsd(build, config, prefix, logdir, duration=12, warmup=2, extra_timeout=180):
-    """Runs lnsd to completion; returns its stats JSON (dict)."""
+def lnsd(build, config, prefix, logdir, duration=12, warmup=2, extra_timeout=180, cpu_out=None):
+    """Runs lnsd to completion; returns its stats JSON (dict).  If `cpu_out` (a
+    dict) is given, the worker thread (lcore 1's EAL thread) is sampled through the
+    run and cpu_out gets "cpu_share": its CPU share over lnsd's measurement
+    window (from `warmup` s after the control loop starts, i.e. after lnsd
+    logs `lnsd_running`, to the end of `duration`)."""
     js = os.path.join(logdir, f"{prefix}.json")
     if os.path.exists(js):
         os.unlink(js)
@@ -198,11 +287,35 @@ def lnsd(build, config, prefix, logdir, duration=12, warmup=2, extra_timeout=180
     log = os.path.join(logdir, f"{prefix}.log")
     with open(log, "w") as f:
         p = start(cmd, stdout=f)
+        sampler = None
+        if cpu_out is not None:
+            tid = find_thread(p.pid, LCORE1_THREAD, timeout=120)
+            sampler = CpuSampler(p.pid, tid) if tid else None
+        t_run = None
         try:
-            p.wait(timeout=duration + extra_timeout)
+            if sampler is None:
+                p.wait(timeout=duration + extra_timeout)
+            else:
+                # lnsd prints "...; running" (flushed) just before its control loop
+                # starts the clock of --duration/--warmup.
+                deadline = time.monotonic() + duration + extra_timeout
+                while p.poll() is None:
+                    if time.monotonic() > deadline:
+                        raise subprocess.TimeoutExpired(cmd, duration + extra_timeout)
+                    if t_run is None:
+                        with open(log, errors="replace") as r:
+                            if "; running" in r.read():
+                                t_run = time.monotonic()
+                    time.sleep(0.05)
         except subprocess.TimeoutExpired:
             stop(p, signal.SIGINT, timeout=20)
             raise RuntimeError(f"lnsd did not stop in time; see {log}")
+        finally:
+            if sampler is not None:
+                sampler.stop()
+    if sampler is not None and t_run is not None:
+        share, cpu = sampler.share(t_run + warmup, t_run + duration)
+        cpu_out.update(cpu_share=share, cpu_s=cpu)
     cleanup_prefix(prefix)
     if p.returncode != 0:
         raise RuntimeError(f"lnsd exited {p.returncode}; see {log}")

@@ -38,6 +38,11 @@ TEST_P(EspRoundTrip, PayloadSizes) {
     for (size_t n : {0u, 1u, 2u, 3u, 13u, 14u, 15u, 16u, 17u, 100u, 1400u}) {
         SCOPED_TRACE(n);
         Bytes orig = l2tp_packet(n, kLocal, kPeer);
+        if (n % 2) {  // DSCP/ECN and DF, copied to a tunnel's outer header
+            orig[1] = 0xb9;
+            orig[6] |= 0x40;
+            ipv4_set_checksum(orig.data(), 20);
+        }
         TestPacket pkt(orig);
         ASSERT_EQ(esp_encrypt(engine, out, pkt.buf), EspResult::ok);
         pkt.check_bounds();
@@ -66,6 +71,11 @@ TEST_P(EspRoundTrip, PayloadSizes) {
         const uint32_t plen = tunnel ? orig.size() : orig.size() - 20;
         EXPECT_LT(ct_len - plen - 2, blk);  // minimal padding
         if (tunnel) {
+            EXPECT_EQ(ip[0], 0x45);
+            EXPECT_EQ(ip[1], orig[1]);
+            EXPECT_EQ(get16(ip + 4), uint16_t(out.last_seq()));
+            EXPECT_EQ(get16(ip + 6), n % 2 ? 0x4000 : 0);  // DF only, never a fragment
+            EXPECT_EQ(ip[8], kOuterTtl);
             EXPECT_EQ(get32(ip + 12), kLocal);
             EXPECT_EQ(get32(ip + 16), kPeer);
         }
