@@ -35,7 +35,6 @@ Exit status 0 when every check passed.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -306,7 +305,7 @@ def run_scapy(checks, lab, emu_bin):
 
 
 def emu_args(ipsec, tunnels, sessions, hold, extra=()):
-    from l2tp_lab import CORE_HOST, LAC_IP
+    from l2tp_lab import LAC_IP
     return ["--local", LAC_IP, "-t", tunnels, "-s", sessions, "--ppp", "--auth", "chap", "--user-pattern",
             "user{n}", "--password", "pw", "--hold", hold, "--teardown", "cdn", "--ipsec", ipsec,
             "--natt-keepalive", 1, "--timeout", 60] + list(extra)
@@ -347,7 +346,6 @@ def run_lnsd(checks, lab, emu_bin, lnsd):
 
 def check_lnsd_sas(case, lnsd, emu, clients, tag):
     """lnsd's per-SA counters (stats JSON after stop) against the emulator's per client."""
-    import test_lac_emulator as le
     rows = sa_rows(lnsd)
     pcs = {pc["port"]: pc for pc in ((emu.report or {}).get("ipsec", {}).get("per_client", []))}
     for i, (port, cipher, integ, out_spi, in_spi) in enumerate(clients):
@@ -450,10 +448,7 @@ def main():
     checks = harness.Checks("l2tp_ipsec_emulator")
     harness.require_root(checks)
     binary = harness.lnsd_binary(args.build_dir, checks)
-    emu_bin = os.path.join(os.path.abspath(args.build_dir), "lns-lac-emu")
-    if not (os.path.isfile(emu_bin) and os.access(emu_bin, os.X_OK)) or not shutil.which("ip"):
-        checks.fail("tools", f"{emu_bin} or ip (iproute2) missing")
-        return checks.finish()
+    emu_bin = harness.emulator_binary(args.build_dir, checks)
     l2tp_lab.exit_on_sigterm()
     t0 = time.monotonic()
     with lnsrun.WorkDir("l2tpipsec", args.keep) as wd:

@@ -46,7 +46,6 @@ Exit status 0 when every check passed.
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -620,10 +619,7 @@ def main():
     checks = harness.Checks("mgmt_api")
     harness.require_root(checks)
     binary = harness.lnsd_binary(args.build_dir, checks)
-    emu_bin = os.path.join(os.path.abspath(args.build_dir), "lns-lac-emu")
-    if not (os.path.isfile(emu_bin) and os.access(emu_bin, os.X_OK)) or not shutil.which("ip"):
-        checks.fail("tools", f"{emu_bin} or ip (iproute2) missing")
-        return checks.finish()
+    emu_bin = harness.emulator_binary(args.build_dir, checks)
     l2tp_lab.exit_on_sigterm()
     t0 = time.monotonic()
     port = 20000 + os.getpid() % 20000

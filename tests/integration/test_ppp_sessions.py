@@ -26,7 +26,6 @@ Cases (a second lnsd, with static ESP SAs for the LAC):
 Exit status 0 when every check passed.
 """
 import os
-import shutil
 import sys
 import time
 
@@ -213,10 +212,7 @@ def main():
     checks = harness.Checks("ppp_sessions")
     harness.require_root(checks)
     binary = harness.lnsd_binary(args.build_dir, checks)
-    emu_bin = os.path.join(os.path.abspath(args.build_dir), "lns-lac-emu")
-    if not (os.path.isfile(emu_bin) and os.access(emu_bin, os.X_OK)) or not shutil.which("ip"):
-        checks.fail("tools", f"{emu_bin} or ip (iproute2) missing")
-        return checks.finish()
+    emu_bin = harness.emulator_binary(args.build_dir, checks)
     l2tp_lab.exit_on_sigterm()
     t0 = time.monotonic()
     with lnsrun.WorkDir("pppsess", args.keep) as wd:

@@ -6,6 +6,7 @@ check and the summary line "N passed, N failed".  Exit status 0 means all passed
 """
 import argparse
 import os
+import shutil
 import sys
 import traceback
 
@@ -77,6 +78,16 @@ def lnsd_binary(build_dir, checks):
     path = os.path.join(os.path.abspath(build_dir), "lnsd")
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         checks.fail("lnsd_binary", f"{path} not found or not executable")
+        sys.exit(checks.finish())
+    return path
+
+
+def emulator_binary(build_dir, checks):
+    """Path of BUILD_DIR/lns-lac-emu for the namespace tests (which also need
+    iproute2's `ip`), or a failed check and exit when either is missing."""
+    path = os.path.join(os.path.abspath(build_dir), "lns-lac-emu")
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)) or not shutil.which("ip"):
+        checks.fail("tools", f"{path} or ip (iproute2) missing")
         sys.exit(checks.finish())
     return path
 
