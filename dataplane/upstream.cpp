@@ -476,8 +476,16 @@ void upstream(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n, bool cou
         uint16_t dec_sa[kMaxBurst];
         const unsigned nd = decrypt_esp_burst(ctx, pi, esp, ne, dec, dec_sa);
         for (unsigned i = 0; i < nd; i++) {
-            if (classify_access(ctx, pi, dec[i], &up[k], nullptr, dec_sa[i]) != Verdict::lookup) continue;
+            // What a tunnel-mode SA decrypted is an L2TP data message in the
+            // common case: the fast classifier first (it verifies the inner
+            // header checksum), the general one for everything else.
+            if (classify_fast(port, dec[i], false, &up[k])) {
+                up[k].sa = dec_sa[i];
+            } else if (classify_access(ctx, pi, dec[i], &up[k], nullptr, dec_sa[i]) != Verdict::lookup) {
+                continue;
+            }
             front_bucket[k] = front.bucket(up[k].key);
+            rte_prefetch0(front_bucket[k]);
             k++;
         }
     }
