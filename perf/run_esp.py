@@ -34,7 +34,13 @@ clock rates (the machine has two cores and other jobs run on them):
            in that window (stats JSON);
   raw:     the benchmark thread's CPU time (CLOCK_THREAD_CPUTIME_ID) x TSC Hz
            / packets.
+  in-place: perf/ref_esp_fwd (io forwarding + raw IPsec-MB on every mbuf
+           net_pcap delivers, in place, no ESP logic), its own thread CPU
+           time x TSC Hz / packets, run alongside testpmd and lnsd.
 Budget = testpmd + raw + 80; margin = budget - lnsd; pass when margin >= 0.
+The table also gives lnsd against the in-place reference + 80: raw IPsec-MB
+measured on the very mbufs lnsd handles (bench_esp_crypto's buffers stay in
+cache; net_pcap's do not), so that column charges lnsd only for its own work.
 Prints a markdown table and writes it with the exact commands to perf/out/esp.md
 (record figures in perf/RESULTS.md by hand).
 
@@ -217,6 +223,28 @@ def measure_lnsd(a, build, cfg, prefix, work, direction, tsc_ghz):
     return pps / 1e6, share * tsc_ghz * 1e9 / pps, share, drops
 
 
+def measure_ref(a, build, replay, alg, direction, prefix, work):
+    """(Mpps, cycles per packet, CPU share) of perf/ref_esp_fwd on the replayed pcap."""
+    npk, _ = perflib.pcap_stats(replay)
+    mbufs = lnsd_config.mbufs_for(npk)
+    memory_mb = max(2048, lnsd_config.memory_for(mbufs, 0))
+    cmd = [os.path.join(build, "perf", "ref_esp_fwd"), "--no-huge", "-m", str(memory_mb), "--no-pci",
+           "--file-prefix", prefix, "-l", "1", "--log-level=3",
+           "--vdev", f"net_pcap0,rx_pcap={replay},infinite_rx=1", "--vdev", "net_null0,no-rx=1", "--",
+           "--alg", alg, "--dir", direction, "--burst", str(a.burst), "--warmup", str(a.testpmd_warmup),
+           "--measure", str(a.testpmd_measure), "--mbufs", str(mbufs)]
+    perflib.log_cmd(cmd)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    perflib.cleanup_prefix(prefix)
+    line = next((x for x in reversed(r.stdout.splitlines()) if x.startswith("{")), None)
+    if r.returncode != 0 or not line:
+        raise RuntimeError(f"ref_esp_fwd exited {r.returncode}: {(r.stderr or r.stdout)[-200:]}")
+    d = json.loads(line)
+    if d.get("skipped") or d.get("crypto_errors"):
+        raise RuntimeError(f"ref_esp_fwd: {d.get('skipped')} frames not ESP, {d.get('crypto_errors')} errors")
+    return d["mpps"], d["cycles_per_pkt"], d["cpu_share"]
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -239,6 +267,7 @@ def main():
     ap.add_argument("--testpmd-measure", type=int, default=5)
     ap.add_argument("--no-testpmd", action="store_true")
     ap.add_argument("--no-lnsd", action="store_true")
+    ap.add_argument("--no-ref", action="store_true", help="skip the in-place reference (perf/ref_esp_fwd)")
     ap.add_argument("--bench-only", action="store_true", help="only the raw IPsec-MB figures")
     ap.add_argument("--quiet-wait", type=float, default=10)
     ap.add_argument("--work-dir")
@@ -286,7 +315,7 @@ def main():
                     ok, why = lnsd_accepts(build, cfg)
                     if not ok:
                         notes.append(f"{name}: lnsd config rejected: {why[:120]}")
-                tp_runs, lnsd_runs, case_notes = [], [], []
+                tp_runs, ref_runs, lnsd_runs, case_notes = [], [], [], []
                 for rep in range(a.repeat):
                     if not a.no_testpmd:
                         perflib.wait_quiet(a.quiet_wait)
@@ -294,6 +323,13 @@ def main():
                             tp_runs.append(measure_testpmd(a, replay, f"{prefix}-tp{rep}", work, tsc_ghz))
                         except RuntimeError as e:
                             case_notes.append(f"testpmd: {e}")
+                    if not a.no_ref:
+                        perflib.wait_quiet(a.quiet_wait)
+                        try:
+                            ref_runs.append(measure_ref(a, build, replay, alg, direction, f"{prefix}-ref{rep}",
+                                                        work))
+                        except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as e:
+                            case_notes.append(f"reference: {e}")
                     if not a.no_lnsd and ok:
                         perflib.wait_quiet(a.quiet_wait)
                         try:
@@ -309,10 +345,15 @@ def main():
                 budget = tp_cyc + raw + 80 if tp_cyc is not None and raw is not None else None
                 margin = budget - cyc if budget is not None and cyc is not None else None
                 verdict = "-" if margin is None else ("pass" if margin >= 0 else "FAIL")
+                ref_cyc = med(r[1] for r in ref_runs)
+                ref_margin = ref_cyc + 80 - cyc if ref_cyc is not None and cyc is not None else None
+                ref_verdict = "-" if ref_margin is None else ("pass" if ref_margin >= 0 else "FAIL")
                 row = dict(name=name, frame=mean_len, tp_mpps=med(r[0] for r in tp_runs), tp_cyc=tp_cyc,
                            tp_share=med(r[2] for r in tp_runs), raw=raw,
                            mpps=med(r[0] for r in lnsd_runs), cyc=cyc, share=med(r[2] for r in lnsd_runs),
-                           budget=budget, margin=margin, verdict=verdict,
+                           budget=budget, margin=margin, verdict=verdict, ref_cyc=ref_cyc,
+                           ref_margin=ref_margin, ref_verdict=ref_verdict,
+                           ref_all=[r[1] for r in ref_runs],
                            lnsd_all=[r[1] for r in lnsd_runs], tp_all=[r[1] for r in tp_runs],
                            note="; ".join(dict.fromkeys(case_notes)))
                 rows.append(row)
@@ -321,7 +362,9 @@ def main():
                     notes.append(f"{name}: {row['note']}")
                 print(f"== {name}: testpmd {perflib.fmt(tp_cyc, '.0f')} cyc, raw {perflib.fmt(raw, '.0f')} cyc, "
                       f"lnsd {perflib.fmt(cyc, '.0f')} cyc ({perflib.fmt(row['mpps'])} Mpps), budget "
-                      f"{perflib.fmt(budget, '.0f')}, margin {perflib.fmt(margin, '.0f')}: {verdict}",
+                      f"{perflib.fmt(budget, '.0f')}, margin {perflib.fmt(margin, '.0f')}: {verdict}; "
+                      f"in-place reference {perflib.fmt(ref_cyc, '.0f')} cyc, margin "
+                      f"{perflib.fmt(ref_margin, '.0f')}: {ref_verdict}",
                       flush=True)
 
     f0 = lambda v: perflib.fmt(v, ".0f")  # noqa: E731
@@ -342,15 +385,19 @@ def main():
                "session per packet; up: encrypted by lns-esp-tool, tunnel mode, UDP 4500; inbound SA "
                "`replay_window: 0`), net_pcap infinite_rx -> net_null, one forwarding lcore (1); cycles per "
                f"packet from the forwarding thread's CPU time x TSC Hz, median of {a.repeat} runs each. "
-               "Budget = testpmd + raw + 80; margin = budget - lnsd.", "",
+               "Budget = testpmd + raw + 80; margin = budget - lnsd.  In-place = perf/ref_esp_fwd (io "
+               "forwarding + raw IPsec-MB on the same mbufs); its margin = in-place + 80 - lnsd.", "",
                "| case | frame B | testpmd c/p | raw IPsec-MB c/p | lnsd c/p | budget | margin | result | "
-               "lnsd Mpps (CPU share) | testpmd Mpps | lnsd runs c/p | note |",
-               "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---|"]
+               "in-place c/p | in-place margin | result | "
+               "lnsd Mpps (CPU share) | testpmd Mpps | lnsd runs c/p | in-place runs c/p | note |",
+               "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---|---|---|"]
         for r in rows:
             md.append(f"| {r['name']} | {r['frame']:.0f} | {f0(r['tp_cyc'])} | {f0(r['raw'])} | {f0(r['cyc'])} | "
-                      f"{f0(r['budget'])} | {f0(r['margin'])} | {r['verdict']} | {perflib.fmt(r['mpps'])} "
+                      f"{f0(r['budget'])} | {f0(r['margin'])} | {r['verdict']} | {f0(r['ref_cyc'])} | "
+                      f"{f0(r['ref_margin'])} | {r['ref_verdict']} | {perflib.fmt(r['mpps'])} "
                       f"({perflib.fmt(r['share'])}) | {perflib.fmt(r['tp_mpps'])} | "
-                      f"{' '.join(f0(x) for x in r['lnsd_all'])} | {r['note'] or '-'} |")
+                      f"{' '.join(f0(x) for x in r['lnsd_all'])} | {' '.join(f0(x) for x in r['ref_all'])} | "
+                      f"{r['note'] or '-'} |")
     if warnings:
         md += ["", "Notes:", ""] + [f"- {n}" for n in warnings]
     if notes:
