@@ -11,8 +11,15 @@ namespace lns::crypto {
 namespace {
 
 bool icv_equal(const uint8_t *a, const uint8_t *b, size_t n) {
-    uint8_t diff = 0;  // constant time: no early exit on the first difference
-    for (size_t i = 0; i < n; i++) diff |= a[i] ^ b[i];
+    uint64_t diff = 0;  // constant time: no early exit on the first difference
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        std::memcpy(&x, a + i, 8);
+        std::memcpy(&y, b + i, 8);
+        diff |= x ^ y;
+    }
+    for (; i < n; i++) diff |= uint64_t(a[i] ^ b[i]);
     return diff == 0;
 }
 
@@ -100,7 +107,7 @@ void EspEngine::prepare_in(EspOp &op) {
         return;
     }
     op.ct_len = esp_len - hdr - icv;
-    if (op.ct_len % sa->block_len() != 0 && !sa->is_gcm()) {
+    if (!sa->is_gcm() && (op.ct_len & (sa->block_len() - 1u)) != 0) {  // block_len: 8 or 16
         op.result = EspResult::bad_block_length;
         return;
     }

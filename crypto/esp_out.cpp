@@ -80,8 +80,8 @@ void EspEngine::prepare_out(EspOp &op) {
     const bool tunnel = cfg.mode == SaMode::tunnel;
     const uint8_t nh = tunnel ? kIpProtoIpv4 : op.buf.data[9];
     const uint32_t plen = tunnel ? op.buf.len : op.buf.len - hl;
-    const uint32_t blk = sa->block_len();
-    const uint32_t ct_len = (plen + 2 + blk - 1) / blk * blk;
+    const uint32_t blk = sa->block_len();  // 4, 8 or 16: a power of two
+    const uint32_t ct_len = (plen + 2 + blk - 1) & ~(blk - 1);
     const uint32_t pad = ct_len - plen - 2;
     const uint32_t encap = (cfg.natt ? 8u : 0u) + 8u + sa->iv_len();
     const uint32_t ohl = tunnel ? 20u : hl;

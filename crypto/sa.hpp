@@ -109,7 +109,7 @@ public:
     bool is_gcm() const { return gcm_; }
     uint8_t iv_len() const { return iv_len_; }
     uint8_t icv_len() const { return icv_len_; }
-    uint8_t block_len() const { return block_len_; }  // padding alignment
+    uint8_t block_len() const { return block_len_; }  // padding alignment: 4, 8 or 16 (a power of two)
 
     // Key schedules, read by the ESP engine.
     const gcm_key_data &gcm_key() const { return gcm_key_; }

@@ -81,13 +81,22 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
     SaKey keys[kMaxBurst];
     const void *kp[kMaxBurst];
     void *data[kMaxBurst];
+    uint8_t key_of[kMaxBurst];  // packet -> its entry in keys[]
     const uint32_t local_be = ctx->ports[pi].ipv4_be;
+    // A LAC link is one SA carrying whole bursts: look up the first packet of
+    // each run of one SPI only (all arrived on port pi: one local address).
+    unsigned nk = 0;
     for (unsigned i = 0; i < n; i++) {
-        keys[i] = SaKey{in[i].spi, local_be};
-        kp[i] = &keys[i];
+        if (i > 0 && in[i].spi == in[i - 1].spi) {
+            key_of[i] = key_of[i - 1];
+            continue;
+        }
+        keys[nk] = SaKey{in[i].spi, local_be};
+        kp[nk] = &keys[nk];
+        key_of[i] = uint8_t(nk++);
     }
     uint64_t hits = 0;
-    rte_hash_lookup_bulk_data(ctx->sa_hash, kp, n, &hits, data);
+    rte_hash_lookup_bulk_data(ctx->sa_hash, kp, nk, &hits, data);
     crypto::EspOp ops[kMaxBurst];
     uint16_t sa_of[kMaxBurst];
     rte_mbuf *ms[kMaxBurst];
@@ -95,11 +104,11 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++) {
         rte_mbuf *m = in[i].m;
-        if (!(hits >> i & 1)) {
+        if (!(hits >> key_of[i] & 1)) {
             drop(ctx, m, Drop::esp_unknown_spi);
             continue;
         }
-        const uint16_t si = uint16_t(uintptr_t(data[i]));
+        const uint16_t si = uint16_t(uintptr_t(data[key_of[i]]));
         DpSa &sa = ctx->sas[si];
         if (sa.owner_worker != ctx->index) {
             hand_off(ctx, m, pi, sa.owner_worker);

@@ -210,6 +210,37 @@ inline bool classify_fast(const PortRuntime &port, rte_mbuf *m, bool csum_checke
     return true;
 }
 
+// The common ESP case in one pass: untagged IPv4 without options or
+// fragmentation to the port's address, UDP to 4500 carrying ESP (a non-zero
+// SPI, RFC 3948 §2.2), single segment.  Anything else returns false for the
+// general path (IKE, keepalives, ESP without UDP, doubt of any kind).
+inline bool classify_esp_fast(const PortRuntime &port, rte_mbuf *m, bool csum_checked, EspIn *esp) {
+    const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+    const uint32_t len = rte_pktmbuf_data_len(m);
+    if (len < kEtherHdrLen + 20 + kUdpHdrLen + 8 || m->nb_segs != 1) return false;
+    uint32_t w_dst, w_frag, spi_be;
+    uint16_t type, dport;
+    std::memcpy(&type, d + 12, 2);
+    std::memcpy(&w_frag, d + 20, 4);
+    std::memcpy(&w_dst, d + 30, 4);
+    std::memcpy(&dport, d + 36, 2);
+    std::memcpy(&spi_be, d + 42, 4);
+    const uint32_t frag_proto = w_frag & rte_cpu_to_be_32(0x3fff00ff);
+    if (type != rte_cpu_to_be_16(kEtherTypeIpv4) || d[14] != 0x45 ||
+        frag_proto != rte_cpu_to_be_32(kIpProtoUdp) || w_dst != port.ipv4_be ||
+        dport != rte_cpu_to_be_16(kNattPort) || spi_be == 0)
+        return false;
+    const uint32_t total = load_be16(d + 16), udp_len = load_be16(d + 38);
+    if (total + kEtherHdrLen > len || udp_len != total - 20 || udp_len < kUdpHdrLen + 8) return false;
+    if (!csum_checked && !ipv4_header_checksum_ok(d + kEtherHdrLen, 20)) return false;
+    esp->m = m;
+    esp->spi = rte_be_to_cpu_32(spi_be);
+    std::memcpy(&esp->src_be, d + 26, 4);
+    std::memcpy(&esp->sport_be, d + 34, 2);
+    esp->natt = true;
+    return true;
+}
+
 // Session indices for a burst of keys: the direct-mapped front first, then one
 // bulk rte_hash lookup for the keys it did not hold.
 // Prefetches each session record as soon as its index is known.  `b` holds the
@@ -450,11 +481,15 @@ void upstream(WorkerCtx *ctx, uint16_t pi, rte_mbuf **pkts, uint16_t n, bool cou
         const bool hw_csum = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
         Verdict v = Verdict::lookup;
         if (!classify_fast(port, m, hw_csum, &up[k])) {
-            if (!ensure_linear(m)) {
-                drop(ctx, m, Drop::multi_segment);
-                continue;
+            if (classify_esp_fast(port, m, hw_csum, &esp[ne])) {
+                v = Verdict::esp;
+            } else {
+                if (!ensure_linear(m)) {
+                    drop(ctx, m, Drop::multi_segment);
+                    continue;
+                }
+                v = classify_access(ctx, pi, m, &up[k], &esp[ne], kNoSa);
             }
-            v = classify_access(ctx, pi, m, &up[k], &esp[ne], kNoSa);
         }
         if (v == Verdict::lookup) {
             // Start fetching the key's front bucket now: it has the rest of the
