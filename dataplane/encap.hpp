@@ -21,26 +21,31 @@ namespace lns::dp {
 
 inline constexpr size_t kOuterIpUdpLen = 20 + kUdpHdrLen;
 
-// Sends the Ethernet frame `m` on access port `out` to the session's LAC next hop,
-// or punts it when the next hop is unresolved.  Counts it as forwarded downstream.
-inline void send_to_lac(WorkerCtx *ctx, rte_mbuf *m, const DpSession &s, uint64_t w,
+// Sends the Ethernet frame `m` on access port `out` to next hop `nh` (MAC word
+// `w`), or punts it when the next hop is unresolved.
+inline void send_to_lac(WorkerCtx *ctx, rte_mbuf *m, uint16_t out, uint32_t nh, uint64_t w,
                         uint16_t in_port) {
-    const uint16_t out = s.access_port;
     write_ether_fast(rte_pktmbuf_mtod(m, uint8_t *), w, ctx->ports[out].eth_tail4);
     if (!(w & kNeighborValid)) {
-        punt(ctx, m, Punt::neighbor_miss, in_port, out, s.lac_nh);
+        punt(ctx, m, Punt::neighbor_miss, in_port, out, nh);
         return;
     }
     tx_enqueue(ctx, out, m);
 }
 
+// The same toward the session's LAC next hop.
+inline void send_to_lac(WorkerCtx *ctx, rte_mbuf *m, const DpSession &s, uint64_t w,
+                        uint16_t in_port) {
+    send_to_lac(ctx, m, s.access_port, s.lac_nh, w, in_port);
+}
+
 // Splits the encapsulated frame `m` (data at Ethernet) into outer IPv4 fragments
-// of at most the access port's MTU and sends them.  Consumes `m`.
-inline void fragment_to_lac(WorkerCtx *ctx, rte_mbuf *m, const DpSession &s, uint64_t w,
+// of at most port `out`'s MTU and sends them to next hop `nh`.  Consumes `m`.
+inline void fragment_to_lac(WorkerCtx *ctx, rte_mbuf *m, uint16_t out, uint32_t nh, uint64_t w,
                             uint16_t in_port) {
     rte_mbuf *frags[16];
     rte_pktmbuf_adj(m, kEtherHdrLen);
-    const int nf = rte_ipv4_fragment_packet(m, frags, 16, ctx->ports[s.access_port].mtu,
+    const int nf = rte_ipv4_fragment_packet(m, frags, 16, ctx->ports[out].mtu,
                                             ctx->direct_pool, ctx->indirect_pool);
     rte_pktmbuf_free(m);  // fragments hold references to its data
     if (nf <= 0) {
@@ -57,8 +62,13 @@ inline void fragment_to_lac(WorkerCtx *ctx, rte_mbuf *m, const DpSession &s, uin
             drop(ctx, f, Drop::no_headroom);
             continue;
         }
-        send_to_lac(ctx, f, s, w, in_port);
+        send_to_lac(ctx, f, out, nh, w, in_port);
     }
+}
+
+inline void fragment_to_lac(WorkerCtx *ctx, rte_mbuf *m, const DpSession &s, uint64_t w,
+                            uint16_t in_port) {
+    fragment_to_lac(ctx, m, s.access_port, s.lac_nh, w, in_port);
 }
 
 // Encapsulates the IP packet in `m` (data at the IP header, exactly the packet)

@@ -58,13 +58,13 @@ void flush_esp_out(WorkerCtx *ctx) {
             continue;
         }
         const DpSa &sa = ctx->sas[p.sa];
-        DpSession s = ctx->sessions[p.session];  // a copy: the next hop may differ
-        if (sa.tunnel) s.lac_nh = sa.peer_nh;
-        const uint64_t w = ctx->neighbors[s.lac_nh].word.load(std::memory_order_acquire);
+        const DpSession &s = ctx->sessions[p.session];
+        const uint32_t nh = sa.tunnel ? sa.peer_nh : s.lac_nh;  // tunnel mode: toward the SA's peer
+        const uint64_t w = ctx->neighbors[nh].word.load(std::memory_order_acquire);
         if (op.buf.len > ctx->ports[s.access_port].mtu)
-            fragment_to_lac(ctx, m, s, w, p.port);
+            fragment_to_lac(ctx, m, s.access_port, nh, w, p.port);
         else
-            send_to_lac(ctx, m, s, w, p.port);
+            send_to_lac(ctx, m, s.access_port, nh, w, p.port);
     }
 }
 

@@ -30,7 +30,7 @@ std::vector<std::string> eal_args(const cfg::Config &cfg, const char *argv0);
 // A worker's ESP engine over its own IPsec-MB manager (conventions item 6).
 struct WorkerCrypto {
     crypto::ImbManager imb;
-    crypto::SystemIvSource iv;
+    crypto::CtrDrbgIvSource iv;
     crypto::EspEngine engine{imb.get(), &iv};
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -198,6 +199,27 @@ TEST(CryptoEspBurst, SystemIvSourceVaries) {
     EXPECT_NE(to_hex(a, 16), to_hex(b, 16));
     uint8_t big[5000];
     src.fill(big, sizeof big);  // crosses a refill
+}
+
+// The workers' IV source: unpredictable-looking, never repeating across
+// refills and reseeds' worth of IVs, different per instance.
+TEST(CryptoEspBurst, CtrDrbgIvSourceNeverRepeats) {
+    CtrDrbgIvSource src, other;
+    ASSERT_TRUE(src.ok());
+    std::set<std::string> seen;
+    uint8_t iv[16];
+    for (int i = 0; i < 100000; i++) {  // 6.25 MB of keystream: 390 refills
+        src.fill(iv, 16);
+        ASSERT_TRUE(seen.insert(to_hex(iv, 16)).second) << "IV " << i << " repeated";
+    }
+    other.fill(iv, 16);
+    EXPECT_EQ(seen.count(to_hex(iv, 16)), 0u);
+    uint8_t odd[5000];
+    src.fill(odd, 7);  // not a whole IV, then across a refill
+    src.fill(odd, sizeof odd);
+    int zeros = 0;
+    for (uint8_t b : odd) zeros += b == 0;
+    EXPECT_LT(zeros, 60);  // ~20 expected of 5000 random bytes; AES-CTR over zeros is not zeros
 }
 
 }  // namespace
