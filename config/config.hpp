@@ -365,6 +365,7 @@ struct Config {
     uint32_t punt_ring_size = 4096;
     uint32_t stats_interval_s = 0;  // 0: only on SIGUSR1 and at exit
     uint32_t worker_idle_sleep_us = 0;  // workers sleep this long when idle; 0: poll only
+    uint32_t worker_idle_polls = 256;   // empty polls in a row before that sleep
     std::vector<PortConfig> ports;
     std::vector<WorkerConfig> workers;
     std::vector<StaticNeighbor> neighbors;

@@ -131,6 +131,7 @@ ConfigDiff diff_config(const Config &a, const Config &b) {
     d.restart("tx_drain_us", a.tx_drain_us, b.tx_drain_us);
     d.restart("punt_ring_size", a.punt_ring_size, b.punt_ring_size);
     d.restart("worker_idle_sleep_us", a.worker_idle_sleep_us, b.worker_idle_sleep_us);
+    d.restart("worker_idle_polls", a.worker_idle_polls, b.worker_idle_polls);
     d.restart("ports", a.ports, b.ports);
     d.restart("workers", a.workers, b.workers);
     d.restart("neighbors", a.neighbors, b.neighbors);

@@ -140,6 +140,7 @@ void parse_globals(MapReader &r, Config &c) {
     r.read_pow2("punt_ring_size", c.punt_ring_size, 64, 1u << 20);
     r.read("stats_interval_s", c.stats_interval_s, 0, 86400);
     r.read("worker_idle_sleep_us", c.worker_idle_sleep_us, 0, 10000);
+    r.read("worker_idle_polls", c.worker_idle_polls, 1, 1000000);
 }
 
 }  // namespace
@@ -151,8 +152,9 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
     }
     MapReader r(root, "",
                 {"eal", "control_lcore", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
-                 "stats_interval_s", "worker_idle_sleep_us", "ports", "workers", "neighbors", "tables", "mtu", "arp",
-                 "sessions", "l2tp", "ppp", "aaa", "logging", "ipsec", "api"},
+                 "stats_interval_s", "worker_idle_sleep_us", "worker_idle_polls", "ports", "workers",
+                 "neighbors", "tables", "mtu", "arp", "sessions", "l2tp", "ppp", "aaa", "logging",
+                 "ipsec", "api"},
                 diag);
     if (!r.ok()) return;
     r.require({"ports", "workers"});

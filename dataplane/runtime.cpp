@@ -1,4 +1,5 @@
 #include "dataplane/runtime.hpp"
+#include "dataplane/prefault.hpp"
 
 #include <rte_byteorder.h>
 #include <cstdio>
@@ -180,6 +181,7 @@ bool create_pools(Runtime &rt, std::string *err) {
     rt.indirect_pool = rte_pktmbuf_pool_create("lns_indirect", std::max<uint32_t>(1023, cfg.mbufs / 4),
                                                256, priv, 0, socket);
     if (!rt.indirect_pool) return *err = errstr("indirect mbuf pool", rte_errno), false;
+    prefault_mempool(rt.pool);  // no first-touch page faults on the workers' path (--no-huge)
     return true;
 }
 
@@ -211,6 +213,7 @@ bool create_worker(Runtime &rt, unsigned w, std::string *err) {
     s.burst = uint16_t(std::min<uint32_t>(cfg.burst, kMaxBurst));
     s.drain_tsc = rte_get_tsc_hz() / 1000000 * cfg.tx_drain_us;
     s.idle_sleep_us = cfg.worker_idle_sleep_us;
+    s.idle_polls = cfg.worker_idle_polls;
     ctx->tables = rt.tables.get();
     ctx->session_hash = rt.tables->session_hash();
     ctx->sub4_hash = rt.tables->sub4_hash();

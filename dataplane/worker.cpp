@@ -83,7 +83,7 @@ int worker_main(WorkerCtx *ctx) {
         // Optional yield for machines where workers share cores with other
         // processes (labs, the emulator): never taken while packets arrive.
         idle = got ? 0 : idle + 1;
-        if (ctx->settings.idle_sleep_us && idle >= kIdlePollsBeforeSleep) {
+        if (ctx->settings.idle_sleep_us && idle >= ctx->settings.idle_polls) {
             ctx->c.idle_sleeps++;
             rte_delay_us_sleep(ctx->settings.idle_sleep_us);
         }

@@ -63,9 +63,9 @@ struct DpSettings {
     bool icmp_time_exceeded = true;
     uint16_t burst = 32;
     uint64_t drain_tsc = 0;
-    uint32_t idle_sleep_us = 0;  // sleep after kIdlePollsBeforeSleep empty polls; 0: never
+    uint32_t idle_sleep_us = 0;  // sleep after idle_polls empty polls in a row; 0: never
+    uint32_t idle_polls = 256;   // worker_idle_polls
 };
-inline constexpr unsigned kIdlePollsBeforeSleep = 256;
 
 // Stored in each mbuf's private area (the pool is created with room for it).
 enum class InboxKind : uint8_t {

@@ -22,7 +22,16 @@ l2tpns: defaults, plus radius_authtypes chap, radius_accounting no, ip_pool
 10.128.0.0/16; freeradius users file `DEFAULT Cleartext-Password := "pw"`.
 
 Emulator, the same for both: `--ppp --auth chap --user-pattern sub{n} --password pw
--t T -s S --teardown none --interval 0.2 --seed N` + --emu-args: a user per session.
+-t T -s S --teardown none --interval 0.2 --seed N` + --emu-args: a user per session;
+with its DPDK link (tuned, memif) `--poll-spin-us` --emu-spin-us (0: it sleeps as soon
+as nothing arrives instead of spinning 200 us, which on a CPU shared with lnsd's worker
+held the worker off that CPU).
+
+CPU layout (--emu-cpu, --lns-cpu): by default the emulator on CPU 1 beside lnsd's
+worker, l2tpns on CPU 0.  `--emu-cpu 0 --lns-cpu 1` puts the emulator beside lnsd's
+control core instead (and l2tpns alone on CPU 1): at small sizes, where the run is a
+chain of round trips, lnsd's worker then has CPU 1 to itself.  lnsd's worker spins
+--worker-idle-polls empty polls (worker_idle_polls) before its 200 us idle sleep.
 
 Per run: the emulator's ppp.full_setup_rate_per_s (full sessions up / first ICRQ ->
 last PPP up), the rate over windows of the number of sessions up (from its progress
@@ -93,6 +102,7 @@ punt_ring_size: 32768   # the control core may be descheduled for a while on thi
 stats_interval_s: 0
 tables: {{max_sessions: 131072}}
 worker_idle_sleep_us: {setup['idle_us']}   # the worker shares CPU 1 with the emulator
+worker_idle_polls: {a.worker_idle_polls}   # ... so it spins only briefly before that sleep
 ports:
   - {{name: access0, device: "{access_device(setup, work)}", role: access, rx_queues: 1, mtu: 1500, ipv4: {LNS_IP}/{PREFIX_LEN}}}
   - {{name: core0, device: "net_null0,no-rx=1", role: core, rx_queues: 1, mtu: 1500, ipv4: 198.51.100.1/24, gateway4: 198.51.100.2}}
@@ -253,6 +263,8 @@ def emulator_cmd(a, build, setup, case, seed, json_path, hold):
                               build, setup, case, seed, json_path)
         cmd = cmd[:-2]  # --json, appended below after our arguments
     cmd += ["--ppp", "--auth", "chap", "--user-pattern", USER, "--password", PASSWORD]
+    if setup["link"] != "udp":
+        cmd += ["--poll-spin-us", a.emu_spin_us]
     if hold:
         cmd += ["--hold", hold]
     cmd += shlex.split(a.emu_args) + ["--json", json_path]
@@ -593,6 +605,10 @@ def main():
     ap.add_argument("--hold-case", default="100x1000", help="sessions held [%(default)s]")
     ap.add_argument("--hold-skip", type=float, default=5, help="hold seconds not measured at its start")
     ap.add_argument("--l2tpns-debug", type=int, default=0, help="l2tpns `set debug` (slows it down)")
+    ap.add_argument("--worker-idle-polls", type=int, default=4,
+                    help="lnsd worker_idle_polls: empty polls before the idle sleep [%(default)s]")
+    ap.add_argument("--emu-spin-us", type=int, default=0,
+                    help="emulator --poll-spin-us (its DPDK link), both LNSes [%(default)s]")
     ap.add_argument("--emu-cpu", default="1")
     ap.add_argument("--lns-cpu", default="0", help="CPU of l2tpns [%(default)s]")
     ap.add_argument("--interval", type=float, default=0.2)

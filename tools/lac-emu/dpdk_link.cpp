@@ -16,6 +16,7 @@
 #include <filesystem>
 
 #include "controlplane/net/bytes.hpp"
+#include "dataplane/prefault.hpp"
 #include "controlplane/net/checksum.hpp"
 #include "controlplane/net/ethernet.hpp"
 
@@ -30,8 +31,6 @@ constexpr size_t kHeaders = net::kEthHeaderLen + kIpLen + kUdpLen;
 constexpr size_t kArpLen = 28;
 constexpr uint16_t kArpRequest = 1, kArpReply = 2;
 constexpr uint8_t kProtoUdp = 17;
-constexpr uint64_t kSpinNs = 200000;  // poll: spin this long before napping
-constexpr uint64_t kNapNs = 100000;   // then sleep in slices of this
 
 uint64_t clock_ns() {
     timespec ts;
@@ -124,6 +123,7 @@ bool DpdkLink::start_port() {
     pool_ = rte_pktmbuf_pool_create("lacemu_mbuf", cfg_.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                     int(rte_socket_id()));
     if (!pool_) return error_ = dpdk_error("mbuf pool (raise -m in --eal)", rte_errno), false;
+    dp::prefault_mempool(pool_);  // no page faults on first use of each mbuf during the run
     rte_eth_conf conf{};
     int rc = rte_eth_dev_configure(port_, 1, 1, &conf);
     if (rc != 0) return error_ = dpdk_error("rte_eth_dev_configure", rc), false;
@@ -345,7 +345,7 @@ std::span<const Datagram> DpdkLink::poll(uint64_t timeout_ns) {
         if (n) break;
         const uint64_t waited = clock_ns() - start;
         if (waited >= timeout_ns) break;
-        if (waited > kSpinNs) nap(std::min(kNapNs, timeout_ns - waited));
+        if (waited >= cfg_.spin_ns) nap(std::min(cfg_.nap_ns, timeout_ns - waited));
     }
     return {out_.data(), n};
 }

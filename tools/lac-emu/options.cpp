@@ -38,6 +38,10 @@ const char kUsage[] =
     "                             --no-telemetry, --log-level=warning\n"
     "  --dpdk-port N              ethdev port id [the first]\n"
     "  --peer-mac MAC             static MAC of the next hop (else ARP)\n"
+    "  --poll-spin-us US          dpdk: when nothing was received, poll this long before\n"
+    "                             sleeping (0: sleep at once; use 0 when the emulator\n"
+    "                             shares its CPU with the LNS: spinning delays it) [200]\n"
+    "  --poll-nap-us US           dpdk: then sleep in slices of this, 1..100000 [100]\n"
     "  --gateway ADDR             next hop when the LNS is not on-link [the LNS]\n"
     "L2TP/IPsec (RFC 3193; --link udp only):\n"
     "  --ipsec FILE               carry L2TP in ESP, transport mode, UDP-encapsulated\n"
@@ -225,6 +229,8 @@ enum : int {
     kEal,
     kDpdkPort,
     kPeerMac,
+    kPollSpin,
+    kPollNap,
     kGateway,
     kPpp,
     kAuth,
@@ -252,6 +258,8 @@ const option kLongopts[] = {
     {"eal", required_argument, nullptr, kEal},
     {"dpdk-port", required_argument, nullptr, kDpdkPort},
     {"peer-mac", required_argument, nullptr, kPeerMac},
+    {"poll-spin-us", required_argument, nullptr, kPollSpin},
+    {"poll-nap-us", required_argument, nullptr, kPollNap},
     {"gateway", required_argument, nullptr, kGateway},
     {"tunnels", required_argument, nullptr, 't'},
     {"sessions-per-tunnel", required_argument, nullptr, 's'},
@@ -431,6 +439,14 @@ bool apply(int ch, const char *arg, Options &o, bool &have_lns, std::string *err
             o.dpdk.next_hop_mac = mac;
             return true;
         }
+        case kPollSpin:
+            if (!parse_u64(arg, 1000000, v)) return bad("--poll-spin-us (0..1000000)");
+            o.dpdk.spin_ns = v * 1000;
+            return true;
+        case kPollNap:
+            if (!parse_u64(arg, 100000, v) || v == 0) return bad("--poll-nap-us (1..100000)");
+            o.dpdk.nap_ns = v * 1000;
+            return true;
         case kGateway: {
             uint16_t unused = 0;
             if (!parse_addr(arg, o.dpdk.gateway_ip, unused) || o.dpdk.gateway_ip == 0)

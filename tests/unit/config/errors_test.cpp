@@ -81,6 +81,8 @@ TEST(ConfigErrors, OutOfRange) {
                  "must be between 1 and 65535, got 65536");
     expect_error(with(kBase, "    rx_queues: 1\n", "    rx_queues: 1\n    mtu: 575\n"), "mtu: |575",
                  "ports[0].mtu", "must be between 576 and 9000, got 575");
+    expect_error(kBase + "worker_idle_polls: 0\n", "worker_idle_polls: |0", "worker_idle_polls",
+                 "must be between 1 and 1000000, got 0");
 }
 
 TEST(ConfigErrors, NotAPowerOfTwo) {

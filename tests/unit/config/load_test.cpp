@@ -28,6 +28,8 @@ burst: 16
 tx_drain_us: 250
 punt_ring_size: 8192
 stats_interval_s: 10
+worker_idle_sleep_us: 200
+worker_idle_polls: 8
 ports:
   - name: core-a
     device: "0000:03:00.1,rxq_cqe_comp_en=1"
@@ -116,6 +118,8 @@ TEST(ConfigLoad, FullConfigRoundTrips) {
     EXPECT_EQ(c.tx_drain_us, 250u);
     EXPECT_EQ(c.punt_ring_size, 8192u);
     EXPECT_EQ(c.stats_interval_s, 10u);
+    EXPECT_EQ(c.worker_idle_sleep_us, 200u);
+    EXPECT_EQ(c.worker_idle_polls, 8u);
     EXPECT_EQ(c.core_port, 0u);  // the first core port, even before the access port
 
     ASSERT_EQ(c.ports.size(), 3u);
@@ -224,6 +228,8 @@ TEST(ConfigLoad, DefaultsWhenOptionalSectionsAreAbsentOrEmpty) {
     EXPECT_EQ(c.burst, defaults.burst);
     EXPECT_EQ(c.tx_drain_us, defaults.tx_drain_us);
     EXPECT_EQ(c.punt_ring_size, defaults.punt_ring_size);
+    EXPECT_EQ(c.worker_idle_sleep_us, 0u);
+    EXPECT_EQ(c.worker_idle_polls, 256u);
     EXPECT_EQ(c.eal.file_prefix, "lnsd");
     EXPECT_EQ(c.tables.max_sessions, defaults.tables.max_sessions);
     EXPECT_EQ(c.mtu.too_big, TooBigPolicy::fragment);
