@@ -43,7 +43,8 @@ void write_tunnel_header(uint8_t *ip, const uint8_t *inner, const SaConfig &cfg,
     const uint32_t frag = uint32_t(inner[6] & 0x40) << 8;  // DF copied, never a fragment
     const uint32_t w4 = uint32_t(kOuterTtl) << 8 | proto;
     const uint32_t src = cfg.tunnel_src, dst = cfg.tunnel_dst;
-    const uint32_t sum = w0 + total + id + frag + w4 + (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+    const uint32_t sum =
+        w0 + total + id + frag + w4 + (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
     const uint32_t csum = csum_fold(sum);
     put64(ip, uint64_t(w0) << 48 | uint64_t(total) << 32 | uint64_t(id) << 16 | frag);
     put64(ip + 8, uint64_t(w4) << 48 | uint64_t(csum) << 32 | src);

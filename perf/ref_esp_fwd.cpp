@@ -75,10 +75,14 @@ Options parse(int argc, char **argv) {
         };
         if (a == "--alg") {
             const std::string v = val();
-            if (v == "gcm128") o.alg = Alg::gcm128;
-            else if (v == "gcm256") o.alg = Alg::gcm256;
-            else if (v == "cbc128") o.alg = Alg::cbc128;
-            else die("unknown --alg " + v);
+            if (v == "gcm128")
+                o.alg = Alg::gcm128;
+            else if (v == "gcm256")
+                o.alg = Alg::gcm256;
+            else if (v == "cbc128")
+                o.alg = Alg::cbc128;
+            else
+                die("unknown --alg " + v);
         } else if (a == "--dir") {
             const std::string v = val();
             if (v != "up" && v != "down") die("--dir is up or down");
@@ -109,7 +113,7 @@ struct Keys {
 };
 
 class Crypto {
-public:
+  public:
     explicit Crypto(Alg alg) : alg_(alg) {
         if (!mgr_.ok()) die("IPsec-MB: no manager");
         IMB_MGR *m = mgr_.get();
@@ -144,11 +148,15 @@ public:
         IMB_MGR *m = mgr_.get();
         uint8_t *out_tag = encrypt ? ct + ct_len : tag;
         if (alg_ == Alg::gcm256) {
-            if (encrypt) IMB_AES256_GCM_ENC(m, &keys_.gcm, &ctx, ct, ct, ct_len, nonce, aad, 8, out_tag, 16);
-            else IMB_AES256_GCM_DEC(m, &keys_.gcm, &ctx, ct, ct, ct_len, nonce, aad, 8, out_tag, 16);
+            if (encrypt)
+                IMB_AES256_GCM_ENC(m, &keys_.gcm, &ctx, ct, ct, ct_len, nonce, aad, 8, out_tag, 16);
+            else
+                IMB_AES256_GCM_DEC(m, &keys_.gcm, &ctx, ct, ct, ct_len, nonce, aad, 8, out_tag, 16);
         } else {
-            if (encrypt) IMB_AES128_GCM_ENC(m, &keys_.gcm, &ctx, ct, ct, ct_len, nonce, aad, 8, out_tag, 16);
-            else IMB_AES128_GCM_DEC(m, &keys_.gcm, &ctx, ct, ct, ct_len, nonce, aad, 8, out_tag, 16);
+            if (encrypt)
+                IMB_AES128_GCM_ENC(m, &keys_.gcm, &ctx, ct, ct, ct_len, nonce, aad, 8, out_tag, 16);
+            else
+                IMB_AES128_GCM_DEC(m, &keys_.gcm, &ctx, ct, ct, ct_len, nonce, aad, 8, out_tag, 16);
         }
         if (!encrypt) count(std::memcmp(tag, ct + ct_len, 16) == 0);
     }
@@ -195,7 +203,7 @@ public:
 
     uint64_t icv_good = 0, icv_bad = 0, crypto_errors = 0;
 
-private:
+  private:
     void count(bool good) { good ? icv_good++ : icv_bad++; }
     void complete(IMB_JOB *job) {
         if (job->status != IMB_STATUS_COMPLETED) {
@@ -221,8 +229,10 @@ bool locate_esp(rte_mbuf *m, const Crypto &c, uint8_t **esp, uint32_t *ct_len) {
     const uint32_t hl = (ip[0] & 0x0f) * 4u, total = uint32_t(ip[2]) << 8 | ip[3];
     if (total + 14 > len) return false;
     uint32_t off = hl;
-    if (ip[9] == 17) off += 8;
-    else if (ip[9] != 50) return false;
+    if (ip[9] == 17)
+        off += 8;
+    else if (ip[9] != 50)
+        return false;
     const uint32_t hdr = 8 + c.iv_len();
     if (total < off + hdr + c.icv_len() + c.align()) return false;
     *esp = d + 14 + off;
@@ -260,8 +270,8 @@ int main(int argc, char **argv) {
     if (eal < 0) die("rte_eal_init failed");
     const Options o = parse(argc - eal - 1, argv + eal + 1);
     if (rte_eth_dev_count_avail() < 2) die("need two ports: the replay (0) and the sink (1)");
-    rte_mempool *pool = rte_pktmbuf_pool_create("ref_mbuf", o.mbufs, 250, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                                int(rte_socket_id()));
+    rte_mempool *pool = rte_pktmbuf_pool_create("ref_mbuf", o.mbufs, 250, 0,
+                                                RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_socket_id()));
     if (!pool) die("mbuf pool");
     for (uint16_t p = 0; p < 2; p++) {
         rte_eth_conf conf{};
@@ -290,7 +300,8 @@ int main(int argc, char **argv) {
         for (uint16_t i = 0; i < n; i++) {
             uint8_t *esp;
             uint32_t ct_len;
-            const bool ok = o.up ? locate_esp(pkts[i], c, &esp, &ct_len) : make_down_room(pkts[i], c, &esp, &ct_len);
+            const bool ok = o.up ? locate_esp(pkts[i], c, &esp, &ct_len)
+                                 : make_down_room(pkts[i], c, &esp, &ct_len);
             if (!ok) {
                 skipped++;
                 continue;
@@ -307,14 +318,17 @@ int main(int argc, char **argv) {
     }
     const uint64_t cpu = thread_cpu_ns() - cpu0, wall = rte_rdtsc() - wall0, pk = fwd - fwd0;
     const double wall_s = double(wall) / double(hz);
-    std::printf("{\"alg\": \"%s\", \"dir\": \"%s\", \"arch\": \"%s\", \"packets\": %lu, \"mpps\": %.4f, "
-                "\"cycles_per_pkt\": %.1f, \"cpu_share\": %.3f, \"skipped\": %lu, \"icv_good\": %lu, "
-                "\"icv_bad\": %lu, \"crypto_errors\": %lu}\n",
-                o.alg == Alg::gcm128 ? "gcm128" : o.alg == Alg::gcm256 ? "gcm256" : "cbc128", o.up ? "up" : "down",
-                c.arch(), (unsigned long)pk, pk / wall_s / 1e6,
-                pk ? double(cpu) * double(hz) / 1e9 / double(pk) : 0.0, double(cpu) / 1e9 / wall_s,
-                (unsigned long)skipped, (unsigned long)c.icv_good, (unsigned long)c.icv_bad,
-                (unsigned long)c.crypto_errors);
+    std::printf(
+        "{\"alg\": \"%s\", \"dir\": \"%s\", \"arch\": \"%s\", \"packets\": %lu, \"mpps\": %.4f, "
+        "\"cycles_per_pkt\": %.1f, \"cpu_share\": %.3f, \"skipped\": %lu, \"icv_good\": %lu, "
+        "\"icv_bad\": %lu, \"crypto_errors\": %lu}\n",
+        o.alg == Alg::gcm128   ? "gcm128"
+        : o.alg == Alg::gcm256 ? "gcm256"
+                               : "cbc128",
+        o.up ? "up" : "down", c.arch(), (unsigned long)pk, pk / wall_s / 1e6,
+        pk ? double(cpu) * double(hz) / 1e9 / double(pk) : 0.0, double(cpu) / 1e9 / wall_s,
+        (unsigned long)skipped, (unsigned long)c.icv_good, (unsigned long)c.icv_bad,
+        (unsigned long)c.crypto_errors);
     for (uint16_t p = 0; p < 2; p++) rte_eth_dev_stop(p);
     rte_eal_cleanup();
     return pk ? 0 : 1;
