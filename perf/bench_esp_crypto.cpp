@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "crypto/imb.hpp"
+#include "perf/esp_bench_keys.hpp"
 
 namespace {
 
@@ -46,7 +47,7 @@ using lns::crypto::ImbManager;
 constexpr uint32_t kMaxBurst = 64;
 constexpr uint32_t kOuterHdr = 20 + 8 + 6 + 4;  // IPv4 + UDP + L2TP data (no L/S/O) + PPP FF03 0021
 
-enum class Alg { gcm128, gcm256, cbc128_sha1 };
+using Alg = lns::perf::EspBenchAlg;
 
 uint32_t iv_len(Alg a) { return a == Alg::cbc128_sha1 ? 16 : 8; }
 uint32_t icv_len(Alg a) { return a == Alg::cbc128_sha1 ? 12 : 16; }
@@ -64,34 +65,11 @@ struct Packet {
     uint8_t tag[16];
 };
 
-// The SA's keys, expanded once as the control core would.
-struct Keys {
-    alignas(64) gcm_key_data gcm;
-    alignas(16) uint32_t enc[15 * 4];
-    alignas(16) uint32_t dec[15 * 4];
-    alignas(16) uint8_t ipad[32];
-    alignas(16) uint8_t opad[32];
-    uint8_t salt[4] = {0xca, 0xfe, 0xba, 0xbe};
-};
-
 class Fixture {
 public:
     Fixture(Alg alg, uint32_t inner, uint32_t burst)
         : alg_(alg), inner_(inner), burst_(burst), pkts_(burst) {
-        IMB_MGR *m = mgr_.get();
-        uint8_t key[32];
-        for (int i = 0; i < 32; i++) key[i] = uint8_t(0x11 * i + 3);
-        if (alg == Alg::gcm128) IMB_AES128_GCM_PRE(m, key, &keys_.gcm);
-        if (alg == Alg::gcm256) IMB_AES256_GCM_PRE(m, key, &keys_.gcm);
-        if (alg == Alg::cbc128_sha1) {
-            IMB_AES_KEYEXP_128(m, key, keys_.enc, keys_.dec);
-            uint8_t block[64], k[64] = {};
-            std::memcpy(k, key, 20);
-            for (int i = 0; i < 64; i++) block[i] = k[i] ^ 0x36;
-            IMB_SHA1_ONE_BLOCK(m, block, keys_.ipad);
-            for (int i = 0; i < 64; i++) block[i] = k[i] ^ 0x5c;
-            IMB_SHA1_ONE_BLOCK(m, block, keys_.opad);
-        }
+        keys_.expand(mgr_.get(), alg);
         for (uint32_t p = 0; p < burst_; p++) fill(p);
     }
 
@@ -235,7 +213,7 @@ private:
     Alg alg_;
     uint32_t inner_;
     uint32_t burst_;
-    Keys keys_;
+    lns::perf::EspBenchKeys keys_;
     std::vector<Packet> pkts_;
 };
 

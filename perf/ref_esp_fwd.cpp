@@ -38,13 +38,14 @@
 #include <string>
 
 #include "crypto/imb.hpp"
+#include "perf/esp_bench_keys.hpp"
 
 namespace {
 
 constexpr unsigned kMaxBurst = 64;
 constexpr uint32_t kOuterL2tp = 20 + 8 + 6 + 4;  // what lnsd puts around the IP packet downstream
 
-enum class Alg { gcm128, gcm256, cbc128 };
+using Alg = lns::perf::EspBenchAlg;
 
 struct Options {
     Alg alg = Alg::gcm128;
@@ -80,7 +81,7 @@ Options parse(int argc, char **argv) {
             else if (v == "gcm256")
                 o.alg = Alg::gcm256;
             else if (v == "cbc128")
-                o.alg = Alg::cbc128;
+                o.alg = Alg::cbc128_sha1;
             else
                 die("unknown --alg " + v);
         } else if (a == "--dir") {
@@ -103,38 +104,16 @@ Options parse(int argc, char **argv) {
     return o;
 }
 
-struct Keys {
-    alignas(64) gcm_key_data gcm;
-    alignas(16) uint32_t enc[15 * 4];
-    alignas(16) uint32_t dec[15 * 4];
-    alignas(16) uint8_t ipad[32];
-    alignas(16) uint8_t opad[32];
-    uint8_t salt[4] = {0xca, 0xfe, 0xba, 0xbe};
-};
-
 class Crypto {
   public:
     explicit Crypto(Alg alg) : alg_(alg) {
         if (!mgr_.ok()) die("IPsec-MB: no manager");
-        IMB_MGR *m = mgr_.get();
-        uint8_t key[32];
-        for (int i = 0; i < 32; i++) key[i] = uint8_t(0x11 * i + 3);
-        if (alg == Alg::gcm128) IMB_AES128_GCM_PRE(m, key, &keys_.gcm);
-        if (alg == Alg::gcm256) IMB_AES256_GCM_PRE(m, key, &keys_.gcm);
-        if (alg == Alg::cbc128) {
-            IMB_AES_KEYEXP_128(m, key, keys_.enc, keys_.dec);
-            uint8_t block[64], k[64] = {};
-            std::memcpy(k, key, 20);
-            for (int i = 0; i < 64; i++) block[i] = k[i] ^ 0x36;
-            IMB_SHA1_ONE_BLOCK(m, block, keys_.ipad);
-            for (int i = 0; i < 64; i++) block[i] = k[i] ^ 0x5c;
-            IMB_SHA1_ONE_BLOCK(m, block, keys_.opad);
-        }
+        keys_.expand(mgr_.get(), alg);
     }
     const char *arch() const { return mgr_.arch_name(); }
-    uint32_t iv_len() const { return alg_ == Alg::cbc128 ? 16 : 8; }
-    uint32_t icv_len() const { return alg_ == Alg::cbc128 ? 12 : 16; }
-    uint32_t align() const { return alg_ == Alg::cbc128 ? 16 : 4; }
+    uint32_t iv_len() const { return alg_ == Alg::cbc128_sha1 ? 16 : 8; }
+    uint32_t icv_len() const { return alg_ == Alg::cbc128_sha1 ? 12 : 16; }
+    uint32_t align() const { return alg_ == Alg::cbc128_sha1 ? 16 : 4; }
 
     // esp: SPI, sequence, IV, then ct_len bytes processed in place; the ICV
     // is compared (decrypt) or written (encrypt) right after them.
@@ -215,7 +194,7 @@ class Crypto {
 
     Alg alg_;
     lns::crypto::ImbManager mgr_;
-    Keys keys_;
+    lns::perf::EspBenchKeys keys_;
     alignas(16) uint8_t tags_[kMaxBurst][16];
 };
 
@@ -282,7 +261,7 @@ int main(int argc, char **argv) {
             die("port " + std::to_string(p) + " setup");
     }
     Crypto c(o.alg);
-    const bool cbc = o.alg == Alg::cbc128;
+    const bool cbc = o.alg == Alg::cbc128_sha1;
     const uint64_t hz = rte_get_tsc_hz();
     const uint64_t start = rte_rdtsc();
     const uint64_t t_warm = start + uint64_t(o.warmup * double(hz));
