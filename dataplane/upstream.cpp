@@ -176,63 +176,67 @@ Verdict classify_access(WorkerCtx *ctx, uint16_t pi, rte_mbuf *m, UpPkt *up, Esp
     return Verdict::done;
 }
 
-// The common case in one pass: untagged IPv4 without options or fragmentation,
-// UDP to 1701, an L2TP data message with no optional fields, single segment.
-// Anything else (or any doubt) returns false for the general path, which also
-// does the counting.
-inline bool classify_fast(const PortRuntime &port, rte_mbuf *m, bool csum_checked, UpPkt *up) {
+// The shape both one-pass classifiers below accept: untagged IPv4 without
+// options or fragmentation to the port's address, UDP to `dport` with an exact
+// length and at least `min_payload` bytes, a good header checksum, a single
+// segment.  Returns the frame's data (the UDP payload starts at kFastPayload)
+// and the IPv4 total length, or null for the general path.
+constexpr uint32_t kFastPayload = kEtherHdrLen + 20 + kUdpHdrLen;
+
+inline const uint8_t *fast_udp(const PortRuntime &port, rte_mbuf *m, uint16_t dport, uint32_t min_payload,
+                               bool csum_checked, uint32_t *total) {
     const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
     const uint32_t len = rte_pktmbuf_data_len(m);
-    if (len < kEtherHdrLen + 20 + kUdpHdrLen + 6 || m->nb_segs != 1) return false;
-    uint32_t w_dst, w_ports, w_frag;
-    uint16_t type, flags;
+    if (len < kFastPayload + min_payload || m->nb_segs != 1) return nullptr;
+    uint32_t w_dst, w_frag;
+    uint16_t type, dport_be;
     std::memcpy(&type, d + 12, 2);
     std::memcpy(&w_frag, d + 20, 4);  // fragment field, TTL, protocol
     std::memcpy(&w_dst, d + 30, 4);
-    std::memcpy(&w_ports, d + 34, 4);  // source and destination port
-    std::memcpy(&flags, d + 42, 2);
+    std::memcpy(&dport_be, d + 36, 2);
     const uint32_t frag_proto = w_frag & rte_cpu_to_be_32(0x3fff00ff);  // offset + MF, protocol
     if (type != rte_cpu_to_be_16(kEtherTypeIpv4) || d[14] != 0x45 ||
         frag_proto != rte_cpu_to_be_32(kIpProtoUdp) || w_dst != port.ipv4_be ||
-        (w_ports >> 16) != rte_cpu_to_be_16(kL2tpPort) || flags != rte_cpu_to_be_16(kL2tpVersion2))
-        return false;
-    const uint32_t total = load_be16(d + 16), udp_len = load_be16(d + 38);
-    if (total + kEtherHdrLen > len || udp_len != total - 20 || udp_len < kUdpHdrLen + 6) return false;
-    if (!csum_checked && !ipv4_header_checksum_ok(d + kEtherHdrLen, 20)) return false;
+        dport_be != rte_cpu_to_be_16(dport))
+        return nullptr;
+    const uint32_t t = load_be16(d + 16), udp_len = load_be16(d + 38);
+    if (t + kEtherHdrLen > len || udp_len != t - 20 || udp_len < kUdpHdrLen + min_payload) return nullptr;
+    if (!csum_checked && !ipv4_header_checksum_ok(d + kEtherHdrLen, 20)) return nullptr;
+    *total = t;
+    return d;
+}
+
+// The common case in one pass: an L2TP data message with no optional fields
+// (fast_udp's shape, port 1701).  Anything else (or any doubt) returns false
+// for the general path, which also does the counting.
+inline bool classify_fast(const PortRuntime &port, rte_mbuf *m, bool csum_checked, UpPkt *up) {
+    uint32_t total;
+    const uint8_t *d = fast_udp(port, m, kL2tpPort, 6, csum_checked, &total);
+    if (!d) return false;
+    uint16_t flags;
+    std::memcpy(&flags, d + kFastPayload, 2);
+    if (flags != rte_cpu_to_be_16(kL2tpVersion2)) return false;
     uint32_t ids;
-    std::memcpy(&ids, d + 44, 4);
+    std::memcpy(&ids, d + kFastPayload + 2, 4);
     up->m = m;
     up->key = rte_be_to_cpu_32(ids);
-    up->ppp_off = kEtherHdrLen + 20 + kUdpHdrLen + 6;
+    up->ppp_off = kFastPayload + 6;
     up->ppp_end = uint16_t(kEtherHdrLen + total);
     std::memcpy(&up->src_be, d + 26, 4);
     up->sa = kNoSa;
     return true;
 }
 
-// The common ESP case in one pass: untagged IPv4 without options or
-// fragmentation to the port's address, UDP to 4500 carrying ESP (a non-zero
-// SPI, RFC 3948 §2.2), single segment.  Anything else returns false for the
+// The common ESP case in one pass: ESP in UDP (fast_udp's shape, port 4500)
+// with a non-zero SPI (RFC 3948 §2.2).  Anything else returns false for the
 // general path (IKE, keepalives, ESP without UDP, doubt of any kind).
 inline bool classify_esp_fast(const PortRuntime &port, rte_mbuf *m, bool csum_checked, EspIn *esp) {
-    const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-    const uint32_t len = rte_pktmbuf_data_len(m);
-    if (len < kEtherHdrLen + 20 + kUdpHdrLen + 8 || m->nb_segs != 1) return false;
-    uint32_t w_dst, w_frag, spi_be;
-    uint16_t type, dport;
-    std::memcpy(&type, d + 12, 2);
-    std::memcpy(&w_frag, d + 20, 4);
-    std::memcpy(&w_dst, d + 30, 4);
-    std::memcpy(&dport, d + 36, 2);
-    std::memcpy(&spi_be, d + 42, 4);
-    const uint32_t frag_proto = w_frag & rte_cpu_to_be_32(0x3fff00ff);
-    if (type != rte_cpu_to_be_16(kEtherTypeIpv4) || d[14] != 0x45 ||
-        frag_proto != rte_cpu_to_be_32(kIpProtoUdp) || w_dst != port.ipv4_be ||
-        dport != rte_cpu_to_be_16(kNattPort) || spi_be == 0)
-        return false;
-    const uint32_t total = load_be16(d + 16), udp_len = load_be16(d + 38);
-    if (total + kEtherHdrLen > len || udp_len != total - 20 || udp_len < kUdpHdrLen + 8) return false;
-    if (!csum_checked && !ipv4_header_checksum_ok(d + kEtherHdrLen, 20)) return false;
+    uint32_t total;
+    const uint8_t *d = fast_udp(port, m, kNattPort, 8, csum_checked, &total);
+    if (!d) return false;
+    uint32_t spi_be;
+    std::memcpy(&spi_be, d + kFastPayload, 4);
+    if (spi_be == 0) return false;
     esp->m = m;
     esp->spi = rte_be_to_cpu_32(spi_be);
     std::memcpy(&esp->src_be, d + 26, 4);
