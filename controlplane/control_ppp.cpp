@@ -107,7 +107,8 @@ std::vector<std::pair<std::string, uint64_t>> ControlCore::subscriber_counter_li
     LNS_SUB(calls) LNS_SUB(sessions_up) LNS_SUB(ipv6_up) LNS_SUB(ended) LNS_SUB(auth_accepts) LNS_SUB(auth_rejects)
     LNS_SUB(auth_stale) LNS_SUB(address_failures) LNS_SUB(install_failures) LNS_SUB(session_timeouts)
     LNS_SUB(idle_timeouts) LNS_SUB(disconnects) LNS_SUB(lac_cleared) LNS_SUB(acct_start)
-    LNS_SUB(acct_interim) LNS_SUB(acct_stop) LNS_SUB(bad_frames) LNS_SUB(unknown_index)
+    LNS_SUB(acct_interim) LNS_SUB(acct_stop) LNS_SUB(bad_frames) LNS_SUB(early_held)
+    LNS_SUB(early_delivered) LNS_SUB(unknown_index)
     LNS_SUB(dae_disconnect_acks) LNS_SUB(dae_coa_acks) LNS_SUB(dae_not_found)
 #undef LNS_SUB
     const ppp::PppShared &p = subs_->ppp_shared();

@@ -213,13 +213,35 @@ void SubscriberManager::call_up(uint32_t index, uint16_t tunnel, uint16_t sessio
         }
     }
     s.ppp->start(now, pp);
+    // Frames that overtook the call: in arrival order, unless too old.
+    if (auto it = early_.find(index); it != early_.end()) {
+        std::vector<Early> held = std::move(it->second);
+        early_.erase(it);
+        early_count_ -= held.size();
+        for (const Early &e : held) {
+            if (s.ending) break;
+            if (now - e.at > kEarlyTtlNs) {
+                c_.unknown_index++;
+                continue;
+            }
+            c_.early_delivered++;
+            s.ppp->receive(e.protocol, e.info, now);
+        }
+    }
     if (!s.ending) arm(s);
 }
 
 void SubscriberManager::call_down(uint32_t index, uint64_t now) {
     Entry entry(*this, now);
     Sub *s = find(index);
-    if (!s) return;
+    if (!s) {
+        if (auto it = early_.find(index); it != early_.end()) {  // the call never came up
+            c_.unknown_index += it->second.size();
+            early_count_ -= it->second.size();
+            early_.erase(it);
+        }
+        return;
+    }
     c_.lac_cleared++;
     s->end_why = SubEnd::lac_cleared;
     if (s->ppp->lcp().state() == ppp::State::Stopping)  // the peer's Terminate-Request came first
@@ -244,12 +266,47 @@ void SubscriberManager::packet(uint32_t index, uint16_t protocol, std::span<cons
                                uint64_t now) {
     Entry entry(*this, now);
     Sub *s = find(index);
-    if (!s) {
+    if (!s) return hold_early(index, protocol, info, now);
+    s->ppp->receive(protocol, info, now);
+    if (!s->ending) arm(*s);
+}
+
+void SubscriberManager::hold_early(uint32_t index, uint16_t protocol, std::span<const uint8_t> info,
+                                   uint64_t now) {
+    if (index >= subs_.size()) {
         c_.unknown_index++;
         return;
     }
-    s->ppp->receive(protocol, info, now);
-    if (!s->ending) arm(*s);
+    if (early_count_ >= kEarlyTotal) expire_early(now);
+    auto &held = early_[index];
+    if (!held.empty() && now - held.front().at > kEarlyTtlNs) {  // left by a call that never came up
+        c_.unknown_index += held.size();
+        early_count_ -= held.size();
+        held.clear();
+    }
+    if (held.size() >= kEarlyPerIndex || early_count_ >= kEarlyTotal) {
+        if (held.empty()) early_.erase(index);
+        c_.unknown_index++;
+        return;
+    }
+    held.push_back({now, protocol, std::vector<uint8_t>(info.begin(), info.end())});
+    early_count_++;
+    c_.early_held++;
+}
+
+// Drops held frames older than kEarlyTtlNs (only when the total bound is reached:
+// call_up and hold_early check the age of what they find anyway).
+void SubscriberManager::expire_early(uint64_t now) {
+    for (auto it = early_.begin(); it != early_.end();) {
+        auto &held = it->second;
+        const auto keep = std::find_if(held.begin(), held.end(),
+                                       [&](const Early &e) { return now - e.at <= kEarlyTtlNs; });
+        const size_t gone = size_t(keep - held.begin());
+        c_.unknown_index += gone;
+        early_count_ -= gone;
+        held.erase(held.begin(), keep);
+        it = held.empty() ? early_.erase(it) : std::next(it);
+    }
 }
 
 void SubscriberManager::ppp_send(ppp::PppSession &ps, uint16_t protocol, std::span<const uint8_t> p) {

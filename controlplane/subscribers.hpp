@@ -14,6 +14,11 @@
 // addresses released, env.end_call() (CDN, data-plane entry removed).  A call the
 // LAC cleared (call_down) ends at once without PPP packets.
 //
+// PPP frames for an index with no subscriber yet are held (a few per index, for
+// kEarlyTtlNs) and delivered when call_up comes: the LAC may send its LCP
+// Configure-Request right after ICCN, and the ICCN can reach us later (L2TP
+// control messages are reordered by Ns, data messages are not).
+//
 // Timers: one binary heap of (deadline, index, generation), lazily invalidated.
 //
 // Thread: the control core only.
@@ -78,12 +83,20 @@ struct SubscriberCounters {
     uint64_t ipv6_up = 0;                         // IPv6CP up, prefix published
     uint64_t session_timeouts = 0, idle_timeouts = 0, disconnects = 0, lac_cleared = 0;
     uint64_t acct_start = 0, acct_interim = 0, acct_stop = 0;
-    uint64_t bad_frames = 0, unknown_index = 0;
+    uint64_t bad_frames = 0;
+    // PPP frames punted for an index whose call is not up yet (the LAC's LCP
+    // Configure-Request can overtake its ICCN, held in the tunnel's receive
+    // window): held, then delivered by call_up; or discarded (no call came within
+    // kEarlyTtlNs, or over the per-index / total bound): unknown_index.
+    uint64_t early_held = 0, early_delivered = 0, unknown_index = 0;
     uint64_t dae_disconnect_acks = 0, dae_coa_acks = 0, dae_not_found = 0;
 };
 
 class SubscriberManager final : public ppp::SessionHost {
 public:
+    static constexpr size_t kEarlyPerIndex = 4;      // frames held per index
+    static constexpr size_t kEarlyTotal = 16384;     // frames held in all
+    static constexpr uint64_t kEarlyTtlNs = 2'000'000'000ull;  // below LCP's restart timer
     // `aaa` answers through auth_answer() (the owner wires Aaa's DoneFn to it).
     SubscriberManager(const cfg::Config &cfg, SubscriberEnv &env, aaa::Aaa &aaa,
                       ppp::Random &rnd, ppp::AuthRandom &auth_rnd, uint32_t max_index);
@@ -147,6 +160,8 @@ private:
     void drain(uint64_t now);
     void finish_now(Sub &s, uint64_t now);
     void account(Sub &s, aaa::AcctStatusType type, uint64_t now);
+    void hold_early(uint32_t index, uint16_t protocol, std::span<const uint8_t> info, uint64_t now);
+    void expire_early(uint64_t now);
 
     cfg::Config cfg_;
     SubscriberEnv &env_;
@@ -163,6 +178,13 @@ private:
     std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> heap_;
     std::unordered_map<std::string, uint32_t> by_acct_id_;
     std::unordered_map<uint32_t, uint32_t> by_ipv4_;
+    struct Early {
+        uint64_t at;
+        uint16_t protocol;
+        std::vector<uint8_t> info;
+    };
+    std::unordered_map<uint32_t, std::vector<Early>> early_;  // by index, arrival order
+    size_t early_count_ = 0;
     SubscriberCounters c_;
 };
 

@@ -81,16 +81,30 @@ struct Rig {
     Rig() { mgr = std::make_unique<SubscriberManager>(cfg, env, aaa, rnd, auth_rnd, 16); }
 
     Client &call(uint32_t index, const std::string &user, const std::string &password = "pw") {
-        auto c = std::make_unique<Client>(client_wire[index]);
-        c->user = user;
-        c->password = password;
-        Client &ref = *c;
-        clients[index] = std::move(c);
+        Client &ref = client(index, user, password);
         mgr->call_up(index, 100, uint16_t(200 + index), nullptr, 1460, now);
         ref.now = now;
         ref.lcp->open(now);
         ref.lcp->up(now);
         return ref;
+    }
+    Client &client(uint32_t index, const std::string &user, const std::string &password = "pw") {
+        auto c = std::make_unique<Client>(client_wire[index]);
+        c->user = user;
+        c->password = password;
+        Client &ref = *c;
+        clients[index] = std::move(c);
+        return ref;
+    }
+    // The client's frames so far, handed to the manager (before or after call_up).
+    void deliver(uint32_t index) {
+        while (!client_wire[index].empty()) {
+            Frame f = std::move(client_wire[index].front());
+            client_wire[index].pop_front();
+            ppp::test::Bytes b = {uint8_t(f.protocol >> 8), uint8_t(f.protocol)};
+            b.insert(b.end(), f.info.begin(), f.info.end());
+            mgr->frame(index, b, now);
+        }
     }
     // Delivers frames both ways until quiet.  Frames to clients go to the one
     // subscriber with a client (tests run one at a time through the LNS wire).
@@ -170,6 +184,51 @@ TEST(Subscribers, LacClearsTheCall) {
     EXPECT_EQ(r.pool_used(), 0u);
     EXPECT_EQ(r.mgr->counters().lac_cleared, 1u);
     EXPECT_EQ(r.mgr->count(), 0u);
+}
+
+// The LAC's LCP Configure-Request overtakes the ICCN (reordered control
+// messages): the frame is held and the session comes up at once when the call
+// does, with no LCP restart (3 s) in between.
+TEST(Subscribers, FrameBeforeCallUpIsHeldAndDelivered) {
+    Rig r;
+    Client &c = r.client(6, "alice");
+    c.now = r.now;
+    c.lcp->open(r.now);
+    c.lcp->up(r.now);  // Configure-Request out
+    r.deliver(6);      // reaches the LNS before the call is up
+    EXPECT_EQ(r.mgr->counters().early_held, 1u);
+    EXPECT_FALSE(r.mgr->view(6));
+    r.now += 50'000'000;  // the ICCN, 50 ms later
+    r.mgr->call_up(6, 100, 206, nullptr, 1460, r.now);
+    EXPECT_EQ(r.mgr->counters().early_delivered, 1u);
+    r.pump(6);  // no timer runs: nothing may need a retransmission
+    ASSERT_TRUE(c.ipcp_up);
+    EXPECT_EQ(r.mgr->counters().unknown_index, 0u);
+    EXPECT_EQ(r.mgr->ppp_shared().lcp.counters.fsm.retransmits, 0u);
+}
+
+// Held frames are bounded per index and expire: a call that comes up after
+// kEarlyTtlNs does not get them, and a call cleared before it came up drops them.
+TEST(Subscribers, HeldFramesAreBoundedAndExpire) {
+    Rig r;
+    const uint8_t conf_req[] = {0xc0, 0x21, 1, 1, 0, 4};  // LCP Configure-Request, no options
+    for (int i = 0; i < 6; i++) r.mgr->frame(7, conf_req, r.now);
+    EXPECT_EQ(r.mgr->counters().early_held, SubscriberManager::kEarlyPerIndex);
+    EXPECT_EQ(r.mgr->counters().unknown_index, 6 - SubscriberManager::kEarlyPerIndex);
+    r.now += SubscriberManager::kEarlyTtlNs + 1;
+    r.mgr->call_up(7, 100, 207, nullptr, 1460, r.now);
+    EXPECT_EQ(r.mgr->counters().early_delivered, 0u);
+    EXPECT_EQ(r.mgr->counters().unknown_index, 6u);
+    // Cleared before it came up: the held frame goes with it.
+    r.mgr->frame(8, conf_req, r.now);
+    r.mgr->call_down(8, r.now);
+    EXPECT_EQ(r.mgr->counters().unknown_index, 7u);
+    r.mgr->call_up(8, 100, 208, nullptr, 1460, r.now);
+    EXPECT_EQ(r.mgr->counters().early_delivered, 0u);
+    // Beyond the table of indices: never held.
+    r.mgr->frame(99, conf_req, r.now);
+    EXPECT_EQ(r.mgr->counters().unknown_index, 8u);
+    EXPECT_EQ(r.mgr->counters().early_held, SubscriberManager::kEarlyPerIndex + 1);
 }
 
 TEST(Subscribers, WrongPasswordNeverGetsAnAddress) {
