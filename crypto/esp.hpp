@@ -52,10 +52,17 @@ struct EspBuf {
 };
 
 // One packet of a burst.  The caller sets sa and buf; the engine sets the
-// results and uses the rest as scratch.
+// results and uses the rest as scratch.  Inbound, a caller whose classifier
+// already parsed the outer headers may pass them in `located` (buf.len then
+// the IPv4 total length): the engine trusts it and skips esp_locate().
 struct EspOp {
     Sa *sa = nullptr;
     EspBuf buf;
+    struct Located {
+        uint16_t ip_hl = 0;  // 0: not located, the engine parses
+        uint16_t esp_off = 0;
+        bool udp_encap = false;
+    } located;
     // Results.
     EspResult result = EspResult::ok;
     uint8_t next_header = 0;  // inbound: the ESP Next Header of the packet

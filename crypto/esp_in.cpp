@@ -94,8 +94,16 @@ void EspEngine::prepare_in(EspOp &op) {
         return;
     }
     EspLocation loc;
-    op.result = esp_locate(op.buf.data, op.buf.len, &loc);
-    if (op.result != EspResult::ok) return;
+    if (op.located.ip_hl != 0) {  // the caller's classifier parsed the headers
+        loc.ip_hl = op.located.ip_hl;
+        loc.ip_total = op.buf.len;
+        loc.esp_off = op.located.esp_off;
+        loc.udp_encap = op.located.udp_encap;
+        loc.spi = get32(op.buf.data + loc.esp_off);
+    } else {
+        op.result = esp_locate(op.buf.data, op.buf.len, &loc);
+        if (op.result != EspResult::ok) return;
+    }
     if (loc.spi != sa->spi()) {
         op.result = EspResult::spi_mismatch;
         return;

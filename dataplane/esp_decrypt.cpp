@@ -125,6 +125,13 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
         op.buf.len = rte_pktmbuf_data_len(m) - kEtherHdrLen;
         op.buf.headroom = rte_pktmbuf_headroom(m) + kEtherHdrLen;
         op.buf.tailroom = rte_pktmbuf_tailroom(m);
+        if (in[i].fast_total) {  // headers parsed by classify_esp_fast
+            op.buf.tailroom += op.buf.len - in[i].fast_total;
+            op.buf.len = in[i].fast_total;
+            op.located = {20, 20 + kUdpHdrLen, true};
+        } else {
+            op.located = {};
+        }
         std::memcpy(macs[k], rte_pktmbuf_mtod(m, const uint8_t *), 12);
         sa_of[k] = si;
         ms[k++] = m;

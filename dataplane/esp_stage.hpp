@@ -26,6 +26,10 @@ struct EspIn {
     uint32_t src_be;    // outer source address
     uint16_t sport_be;  // NAT-T: the UDP source port; 0 for IP protocol 50
     bool natt;
+    // classify_esp_fast's shape (IPv4 without options, UDP, ESP at offset 28 of
+    // the IP header): its total length, passed to the engine so that it does
+    // not parse the headers again; 0 from the general classifier.
+    uint16_t fast_total;
 };
 
 // The global drop reason of an ESP engine result (never called with ok).

@@ -48,6 +48,7 @@ Verdict classify_esp(WorkerCtx *ctx, rte_mbuf *m, const uint8_t *esp_hdr, size_t
     esp->spi = load_be32(esp_hdr);
     esp->src_be = src_be;
     esp->natt = udp != nullptr;
+    esp->fast_total = 0;
     esp->sport_be = 0;
     if (udp) std::memcpy(&esp->sport_be, udp, 2);
     return Verdict::esp;
@@ -242,6 +243,7 @@ inline bool classify_esp_fast(const PortRuntime &port, rte_mbuf *m, bool csum_ch
     std::memcpy(&esp->src_be, d + 26, 4);
     std::memcpy(&esp->sport_be, d + 34, 2);
     esp->natt = true;
+    esp->fast_total = uint16_t(total);
     return true;
 }
 
