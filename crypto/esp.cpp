@@ -110,34 +110,6 @@ void EspEngine::submit_cbc(EspOp &op, bool encrypt) {
     }
 }
 
-size_t EspEngine::decrypt_burst(EspOp *ops, size_t n) {
-    for (size_t i = 0; i < n; i++) prepare_in(ops[i]);
-    drain_jobs();
-    size_t good = 0;
-    for (size_t i = 0; i < n; i++) {
-        finish_in(ops[i]);
-        if (ops[i].result == EspResult::ok)
-            good++;
-        else if (ops[i].sa)
-            ops[i].sa->count_drop(ops[i].result);
-    }
-    return good;
-}
-
-size_t EspEngine::encrypt_burst(EspOp *ops, size_t n) {
-    for (size_t i = 0; i < n; i++) prepare_out(ops[i]);
-    drain_jobs();
-    size_t good = 0;
-    for (size_t i = 0; i < n; i++) {
-        finish_out(ops[i]);
-        if (ops[i].result == EspResult::ok)
-            good++;
-        else if (ops[i].sa)
-            ops[i].sa->count_drop(ops[i].result);
-    }
-    return good;
-}
-
 EspResult esp_decrypt(EspEngine &engine, Sa &sa, EspBuf &buf, uint8_t *next_header) {
     EspOp op;
     op.sa = &sa;

@@ -98,9 +98,9 @@ public:
 
 private:
     void prepare_in(EspOp &op);
-    void finish_in(EspOp &op);
+    void finish_in(EspOp &op, Sa::Tally &t);
     void prepare_out(EspOp &op);
-    void finish_out(EspOp &op);
+    void finish_out(EspOp &op, Sa::Tally &t);
     void submit_cbc(EspOp &op, bool encrypt);
     void complete_job(IMB_JOB *job);
     void drain_jobs();

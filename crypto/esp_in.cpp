@@ -145,7 +145,7 @@ void EspEngine::prepare_in(EspOp &op) {
     submit_cbc(op, false);
 }
 
-void EspEngine::finish_in(EspOp &op) {
+void EspEngine::finish_in(EspOp &op, Sa::Tally &t) {
     if (op.result != EspResult::ok) return;
     Sa &sa = *op.sa;
     uint8_t *ct = op.buf.data + op.esp_off + 8 + sa.iv_len();
@@ -159,7 +159,7 @@ void EspEngine::finish_in(EspOp &op) {
     }
     // Checked again here: earlier packets of the same burst may have reached the
     // hard limit after this one passed the check in prepare_in.
-    if (sa.hard_expired()) {
+    if (sa.hard_expired(t)) {
         op.result = EspResult::hard_expired;
         return;
     }
@@ -197,7 +197,32 @@ void EspEngine::finish_in(EspOp &op) {
     } else {
         decap_transport(op, ct, payload_len, nh);
     }
-    sa.account(payload_len);
+    t.packets++;
+    t.bytes += payload_len;
+}
+
+// In this file so that finish_in is inlined and the tally stays in registers.
+size_t EspEngine::decrypt_burst(EspOp *ops, size_t n) {
+    for (size_t i = 0; i < n; i++) prepare_in(ops[i]);
+    drain_jobs();
+    size_t good = 0;
+    Sa *cur = nullptr;  // the SA of the current run of ops
+    Sa::Tally t{};
+    for (size_t i = 0; i < n; i++) {
+        EspOp &op = ops[i];
+        if (op.sa != cur) {
+            if (cur) cur->commit(t);
+            cur = op.sa;
+            if (cur) t = cur->tally();
+        }
+        finish_in(op, t);
+        if (op.result == EspResult::ok)
+            good++;
+        else if (op.sa)
+            op.sa->count_drop(op.result);
+    }
+    if (cur) cur->commit(t);
+    return good;
 }
 
 }  // namespace lns::crypto

@@ -137,18 +137,43 @@ void EspEngine::prepare_out(EspOp &op) {
     submit_cbc(op, true);
 }
 
-void EspEngine::finish_out(EspOp &op) {
+void EspEngine::finish_out(EspOp &op, Sa::Tally &t) {
     if (op.result != EspResult::ok) return;
     Sa &sa = *op.sa;
     if (!sa.is_gcm() && sa.icv_len()) {
         uint8_t *icv = op.buf.data + op.esp_off + 8 + sa.iv_len() + op.ct_len;
         std::memcpy(icv, op.tag, sa.icv_len());
     }
-    if (sa.hard_expired()) {  // reached by earlier packets of this burst
+    if (sa.hard_expired(t)) {  // reached by earlier packets of this burst
         op.result = EspResult::hard_expired;
         return;
     }
-    sa.account(op.plen);
+    t.packets++;
+    t.bytes += op.plen;
+}
+
+// In this file so that finish_out is inlined and the tally stays in registers.
+size_t EspEngine::encrypt_burst(EspOp *ops, size_t n) {
+    for (size_t i = 0; i < n; i++) prepare_out(ops[i]);
+    drain_jobs();
+    size_t good = 0;
+    Sa *cur = nullptr;  // the SA of the current run of ops
+    Sa::Tally t{};
+    for (size_t i = 0; i < n; i++) {
+        EspOp &op = ops[i];
+        if (op.sa != cur) {
+            if (cur) cur->commit(t);
+            cur = op.sa;
+            if (cur) t = cur->tally();
+        }
+        finish_out(op, t);
+        if (op.result == EspResult::ok)
+            good++;
+        else if (op.sa)
+            op.sa->count_drop(op.result);
+    }
+    if (cur) cur->commit(t);
+    return good;
 }
 
 }  // namespace lns::crypto

@@ -85,22 +85,24 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
     const uint32_t local_be = ctx->ports[pi].ipv4_be;
     // A LAC link is one SA carrying whole bursts: look up the first packet of
     // each run of one SPI only (all arrived on port pi: one local address).
+    // (The current key in a register: reading key_of[i - 1] back made every
+    // packet wait on the previous one's store.)
     unsigned nk = 0;
+    uint8_t cur = 0;
     for (unsigned i = 0; i < n; i++) {
-        if (i > 0 && in[i].spi == in[i - 1].spi) {
-            key_of[i] = key_of[i - 1];
-            continue;
+        if (i == 0 || in[i].spi != in[i - 1].spi) {
+            keys[nk] = SaKey{in[i].spi, local_be};
+            kp[nk] = &keys[nk];
+            cur = uint8_t(nk++);
         }
-        keys[nk] = SaKey{in[i].spi, local_be};
-        kp[nk] = &keys[nk];
-        key_of[i] = uint8_t(nk++);
+        key_of[i] = cur;
     }
     uint64_t hits = 0;
     rte_hash_lookup_bulk_data(ctx->sa_hash, kp, nk, &hits, data);
-    crypto::EspOp ops[kMaxBurst];
+    OpSlots slots;
+    crypto::EspOp *ops = slots.ops;
     uint16_t sa_of[kMaxBurst];
     rte_mbuf *ms[kMaxBurst];
-    uint8_t macs[kMaxBurst][12];  // each frame's Ethernet addresses, kept for the punt path
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++) {
         rte_mbuf *m = in[i].m;
@@ -121,6 +123,7 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
         }
         crypto::EspOp &op = ops[k];
         op.sa = &sa.sa;
+        op.result = EspResult::ok;
         op.buf.data = rte_pktmbuf_mtod(m, uint8_t *) + kEtherHdrLen;
         op.buf.len = rte_pktmbuf_data_len(m) - kEtherHdrLen;
         op.buf.headroom = rte_pktmbuf_headroom(m) + kEtherHdrLen;
@@ -132,7 +135,6 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
         } else {
             op.located = {};
         }
-        std::memcpy(macs[k], rte_pktmbuf_mtod(m, const uint8_t *), 12);
         sa_of[k] = si;
         ms[k++] = m;
     }
@@ -148,12 +150,14 @@ unsigned decrypt_esp_burst(WorkerCtx *ctx, uint16_t pi, const EspIn *in, unsigne
         }
         // The IP packet now starts at op.buf.data: put the frame's Ethernet header
         // in front of it, inside the same buffer (the control core learns the
-        // LAC's MAC from punted frames).
+        // LAC's MAC from punted frames).  The addresses are still where the frame
+        // began: decryption only moves data toward the end (by at least the UDP
+        // and ESP headers, more than the 12 bytes copied).
         uint8_t *eth = op.buf.data - kEtherHdrLen;
+        std::memcpy(eth, rte_pktmbuf_mtod(m, const uint8_t *), 12);
         m->data_off = uint16_t(eth - static_cast<uint8_t *>(m->buf_addr));
         m->data_len = uint16_t(op.buf.len + kEtherHdrLen);
         m->pkt_len = m->data_len;
-        std::memcpy(eth, macs[j], 12);
         // Tunnel mode may carry IPv6 (next header 41): classified as such (LAC
         // links are IPv4: dropped as ipv6_on_access).
         store_be16(eth + 12, (op.buf.data[0] >> 4) == 6 ? kEtherTypeIpv6 : kEtherTypeIpv4);

@@ -22,7 +22,8 @@ void send_control_frame(WorkerCtx *ctx, rte_mbuf *m, uint16_t port, uint64_t dst
 void flush_esp_out(WorkerCtx *ctx) {
     const unsigned n = ctx->n_esp_out;
     ctx->n_esp_out = 0;
-    crypto::EspOp ops[kMaxBurst];
+    OpSlots slots;
+    crypto::EspOp *ops = slots.ops;
     uint64_t dst_word[kMaxBurst];  // control frames: their Ethernet destination
     for (unsigned i = 0; i < n; i++) {
         rte_mbuf *m = ctx->esp_out[i].m;
@@ -34,6 +35,7 @@ void flush_esp_out(WorkerCtx *ctx) {
         }
         crypto::EspOp &op = ops[i];
         op.sa = &ctx->sas[ctx->esp_out[i].sa].sa;
+        op.result = crypto::EspResult::ok;
         op.buf.data = rte_pktmbuf_mtod(m, uint8_t *) + kEtherHdrLen;
         op.buf.len = rte_pktmbuf_data_len(m) - kEtherHdrLen;
         op.buf.headroom = rte_pktmbuf_headroom(m) + kEtherHdrLen;
