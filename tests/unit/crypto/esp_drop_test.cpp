@@ -194,6 +194,51 @@ TEST_F(EspDrops, HardLifetimeWithinOneBurst) {
     EXPECT_EQ(in.window().top(), 2u);
 }
 
+// A burst mixing two SAs: each SA counts its own packets and bytes, and the
+// hard limit of one holds across the other's packets in between (the engine
+// counts a run of one SA's packets in registers and writes them back when the
+// SA changes).
+TEST_F(EspDrops, BurstOfTwoSasCountsEachAndKeepsTheLimit) {
+    SaConfig c = inbound_of(out_cfg);
+    c.lifetime.hard_packets = 3;
+    ASSERT_EQ(in.init(c, test_mgr()), SaError::ok);
+    SaConfig out2_cfg = out_cfg;
+    out2_cfg.spi = out_cfg.spi + 1;
+    Sa out2, in2;
+    ASSERT_EQ(out2.init(out2_cfg, test_mgr()), SaError::ok);
+    ASSERT_EQ(in2.init(inbound_of(out2_cfg), test_mgr()), SaError::ok);
+    ASSERT_EQ(decrypt(valid(40)), EspResult::ok);  // one of A's three, alone
+    const uint64_t a_bytes = in.counters().bytes;
+    std::vector<Bytes> wire;
+    std::vector<Sa *> sa_of;
+    for (int i = 0; i < 6; i++) {
+        if (i % 2 == 0) {
+            wire.push_back(valid(40));
+            sa_of.push_back(&in);
+        } else {
+            TestPacket p(l2tp_packet(60, kLocal, kPeer));
+            EXPECT_EQ(esp_encrypt(engine, out2, p.buf), EspResult::ok);
+            wire.push_back(p.bytes());
+            sa_of.push_back(&in2);
+        }
+    }
+    std::vector<TestPacket> pkts;
+    for (const Bytes &w : wire) pkts.emplace_back(w);
+    EspOp ops[6];
+    for (size_t i = 0; i < 6; i++) {
+        ops[i].sa = sa_of[i];
+        ops[i].buf = pkts[i].buf;
+    }
+    EXPECT_EQ(engine.decrypt_burst(ops, 6), 5u);  // A, B, A, B, (A over the limit), B
+    EXPECT_EQ(ops[4].result, EspResult::hard_expired);
+    EXPECT_EQ(in.counters().packets, 3u);
+    EXPECT_EQ(in.counters().bytes, 3 * a_bytes);
+    EXPECT_EQ(drops(EspResult::hard_expired), 1u);
+    EXPECT_EQ(in2.counters().packets, 3u);
+    EXPECT_GT(in2.counters().bytes, 3 * a_bytes);  // its packets are larger
+    EXPECT_EQ(in2.counters().drops[size_t(EspResult::hard_expired)], 0u);
+}
+
 TEST_F(EspDrops, HardLifetimeByBytesOutbound) {
     SaConfig c = out_cfg;
     c.lifetime.soft_bytes = 100;
