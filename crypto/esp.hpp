@@ -98,9 +98,11 @@ public:
 
 private:
     void prepare_in(EspOp &op);
-    void finish_in(EspOp &op, Sa::Tally &t);
+    // The second pass: returns the bytes to count on the SA when op ended ok.
+    // `t`: the SA's counts so far in this burst (by value: in registers).
+    uint32_t finish_in(EspOp &op, Sa::Tally t);
     void prepare_out(EspOp &op);
-    void finish_out(EspOp &op, Sa::Tally &t);
+    uint32_t finish_out(EspOp &op, Sa::Tally t);
     void submit_cbc(EspOp &op, bool encrypt);
     void complete_job(IMB_JOB *job);
     void drain_jobs();

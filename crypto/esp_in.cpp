@@ -145,8 +145,8 @@ void EspEngine::prepare_in(EspOp &op) {
     submit_cbc(op, false);
 }
 
-void EspEngine::finish_in(EspOp &op, Sa::Tally &t) {
-    if (op.result != EspResult::ok) return;
+uint32_t EspEngine::finish_in(EspOp &op, Sa::Tally t) {
+    if (op.result != EspResult::ok) return 0;
     Sa &sa = *op.sa;
     uint8_t *ct = op.buf.data + op.esp_off + 8 + sa.iv_len();
     const uint32_t icv = sa.icv_len();
@@ -154,17 +154,17 @@ void EspEngine::finish_in(EspOp &op, Sa::Tally &t) {
         const uint8_t *rx = (sa.config().esn && !sa.is_gcm()) ? op.icv_rx : ct + op.ct_len;
         if (!icv_equal(rx, op.tag, icv)) {
             op.result = EspResult::icv_mismatch;
-            return;
+            return 0;
         }
     }
     // Checked again here: earlier packets of the same burst may have reached the
     // hard limit after this one passed the check in prepare_in.
     if (sa.hard_expired(t)) {
         op.result = EspResult::hard_expired;
-        return;
+        return 0;
     }
     op.result = replay_result(sa.window().update(op.seq));
-    if (op.result != EspResult::ok) return;
+    if (op.result != EspResult::ok) return 0;
 
     // RFC 4303 §2.4: Pad Length, Next Header, and padding 1, 2, 3, ...
     const uint32_t pad = ct[op.ct_len - 2];
@@ -172,23 +172,23 @@ void EspEngine::finish_in(EspOp &op, Sa::Tally &t) {
     op.next_header = nh;
     if (pad + 2 > op.ct_len) {
         op.result = EspResult::bad_padding;
-        return;
+        return 0;
     }
     const uint32_t payload_len = op.ct_len - 2 - pad;
     for (uint32_t i = 0; i < pad; i++) {
         if (ct[payload_len + i] != uint8_t(i + 1)) {
             op.result = EspResult::bad_padding;
-            return;
+            return 0;
         }
     }
     if (nh == kIpProtoNone) {
         op.result = EspResult::dummy_packet;
-        return;
+        return 0;
     }
     if (sa.config().mode == SaMode::tunnel) {
         if (nh != kIpProtoIpv4 && nh != kIpProtoIpv6) {
             op.result = EspResult::bad_next_header;
-            return;
+            return 0;
         }
         op.buf.headroom += uint32_t(ct - op.buf.data);
         op.buf.tailroom += op.buf.len - uint32_t(ct - op.buf.data) - payload_len;
@@ -197,11 +197,10 @@ void EspEngine::finish_in(EspOp &op, Sa::Tally &t) {
     } else {
         decap_transport(op, ct, payload_len, nh);
     }
-    t.packets++;
-    t.bytes += payload_len;
+    return payload_len;
 }
 
-// In this file so that finish_in is inlined and the tally stays in registers.
+// The SA's counters are tallied per run of one SA and written back once.
 size_t EspEngine::decrypt_burst(EspOp *ops, size_t n) {
     for (size_t i = 0; i < n; i++) prepare_in(ops[i]);
     drain_jobs();
@@ -215,11 +214,14 @@ size_t EspEngine::decrypt_burst(EspOp *ops, size_t n) {
             cur = op.sa;
             if (cur) t = cur->tally();
         }
-        finish_in(op, t);
-        if (op.result == EspResult::ok)
+        const uint32_t bytes = finish_in(op, t);
+        if (op.result == EspResult::ok) {
             good++;
-        else if (op.sa)
+            t.packets++;
+            t.bytes += bytes;
+        } else if (op.sa) {
             op.sa->count_drop(op.result);
+        }
     }
     if (cur) cur->commit(t);
     return good;

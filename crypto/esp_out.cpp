@@ -137,8 +137,8 @@ void EspEngine::prepare_out(EspOp &op) {
     submit_cbc(op, true);
 }
 
-void EspEngine::finish_out(EspOp &op, Sa::Tally &t) {
-    if (op.result != EspResult::ok) return;
+uint32_t EspEngine::finish_out(EspOp &op, Sa::Tally t) {
+    if (op.result != EspResult::ok) return 0;
     Sa &sa = *op.sa;
     if (!sa.is_gcm() && sa.icv_len()) {
         uint8_t *icv = op.buf.data + op.esp_off + 8 + sa.iv_len() + op.ct_len;
@@ -146,13 +146,12 @@ void EspEngine::finish_out(EspOp &op, Sa::Tally &t) {
     }
     if (sa.hard_expired(t)) {  // reached by earlier packets of this burst
         op.result = EspResult::hard_expired;
-        return;
+        return 0;
     }
-    t.packets++;
-    t.bytes += op.plen;
+    return op.plen;
 }
 
-// In this file so that finish_out is inlined and the tally stays in registers.
+// The SA's counters are tallied per run of one SA and written back once.
 size_t EspEngine::encrypt_burst(EspOp *ops, size_t n) {
     for (size_t i = 0; i < n; i++) prepare_out(ops[i]);
     drain_jobs();
@@ -166,11 +165,14 @@ size_t EspEngine::encrypt_burst(EspOp *ops, size_t n) {
             cur = op.sa;
             if (cur) t = cur->tally();
         }
-        finish_out(op, t);
-        if (op.result == EspResult::ok)
+        const uint32_t bytes = finish_out(op, t);
+        if (op.result == EspResult::ok) {
             good++;
-        else if (op.sa)
+            t.packets++;
+            t.bytes += bytes;
+        } else if (op.sa) {
             op.sa->count_drop(op.result);
+        }
     }
     if (cur) cur->commit(t);
     return good;
