@@ -57,6 +57,7 @@ struct RxQueueRef {
 
 struct WorkerConfig {
     unsigned lcore = 0;
+    std::optional<unsigned> cpu;  // the CPU its thread runs on; default: CPU `lcore`
     std::vector<RxQueueRef> rx;  // (port, queue) pairs this worker polls
     bool operator==(const WorkerConfig &) const = default;
 };
@@ -359,6 +360,7 @@ struct Config {
     std::string source;  // file name, for messages
     EalConfig eal;
     unsigned control_lcore = 0;
+    std::optional<unsigned> control_cpu;  // the CPU of the control lcore's thread; default: CPU control_lcore
     uint32_t mbufs = 65535;     // mbufs per NUMA socket pool
     uint32_t burst = 64;        // RX burst size (64: the lookups of a burst overlap better)
     uint32_t tx_drain_us = 100; // flush partially filled TX buffers after this long

@@ -126,6 +126,7 @@ ConfigDiff diff_config(const Config &a, const Config &b) {
     Differ d(out);
     d.restart("eal", a.eal, b.eal);
     d.restart("control_lcore", a.control_lcore, b.control_lcore);
+    d.restart("control_cpu", a.control_cpu, b.control_cpu);
     d.restart("mbufs", a.mbufs, b.mbufs);
     d.restart("burst", a.burst, b.burst);
     d.restart("tx_drain_us", a.tx_drain_us, b.tx_drain_us);

@@ -14,6 +14,7 @@ namespace lns::cfg::detail {
 namespace {
 
 constexpr unsigned kMaxLcore = 127;
+constexpr unsigned kMaxCpu = 1023;
 constexpr size_t kMaxNameLength = 32;
 
 bool valid_port_name(const std::string &s) {
@@ -233,9 +234,10 @@ void parse_workers(const YAML::Node &node, Parsed &p, Diagnostics &diag) {
     for_each_item(node, "workers", diag, true,
                   [&](const YAML::Node &item, const std::string &path, size_t) {
                       WorkerConfig &w = p.config.workers.emplace_back();
-                      MapReader r(item, path, {"lcore", "rx"}, diag);
+                      MapReader r(item, path, {"lcore", "cpu", "rx"}, diag);
                       r.require({"lcore"});
                       r.read("lcore", w.lcore, 0, kMaxLcore);
+                      r.read("cpu", w.cpu, 0, kMaxCpu);
                       if (auto rx = r.get("rx")) {
                           for_each_item(*rx, r.path_of("rx"), diag, true,
                                         [&](const YAML::Node &ref, const std::string &rp, size_t) {

@@ -10,6 +10,7 @@ namespace lns::cfg::detail {
 namespace {
 
 constexpr unsigned kMaxLcore = 127;
+constexpr unsigned kMaxCpu = 1023;
 constexpr uint64_t kMaxMbufs = 16u << 20;
 
 // EAL options lnsd derives from typed keys; giving them in eal.args as well
@@ -21,7 +22,7 @@ struct ManagedOption {
 constexpr ManagedOption kManagedOptions[] = {
     {"-l", "control_lcore and workers[].lcore"},
     {"-c", "control_lcore and workers[].lcore"},
-    {"--lcores", "control_lcore and workers[].lcore"},
+    {"--lcores", "control_lcore, control_cpu, workers[].lcore and workers[].cpu"},
     {"--main-lcore", "control_lcore"},
     {"--master-lcore", "control_lcore"},
     {"-m", "eal.memory_mb"},
@@ -134,6 +135,7 @@ void parse_logging(const YAML::Node &node, LoggingConfig &l, Diagnostics &diag) 
 
 void parse_globals(MapReader &r, Config &c) {
     r.read("control_lcore", c.control_lcore, 0, kMaxLcore);
+    r.read("control_cpu", c.control_cpu, 0, kMaxCpu);
     r.read("mbufs", c.mbufs, 1023, kMaxMbufs);
     r.read("burst", c.burst, 1, 64);
     r.read("tx_drain_us", c.tx_drain_us, 1, 100000);
@@ -151,7 +153,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
         return;
     }
     MapReader r(root, "",
-                {"eal", "control_lcore", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
+                {"eal", "control_lcore", "control_cpu", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
                  "stats_interval_s", "worker_idle_sleep_us", "worker_idle_polls", "ports", "workers",
                  "neighbors", "tables", "mtu", "arp", "sessions", "l2tp", "ppp", "aaa", "logging",
                  "ipsec", "api"},

@@ -130,6 +130,14 @@ class MapReader {
         if (v) out = static_cast<T>(*v);
         return v.has_value() || !has(key);
     }
+    // The same into an optional: left empty when the key is absent.
+    template <class T>
+    bool read(const char *key, std::optional<T> &out, uint64_t lo, uint64_t hi) {
+        static_assert(std::numeric_limits<T>::is_integer);
+        auto v = uint_value(key, lo, hi);
+        if (v) out = static_cast<T>(*v);
+        return v.has_value() || !has(key);
+    }
     // Power of two in [lo, hi].
     template <class T>
     bool read_pow2(const char *key, T &out, uint64_t lo, uint64_t hi) {

@@ -117,9 +117,17 @@ bool configure_port(const cfg::PortConfig &pc, uint16_t n_tx, rte_mempool *pool,
 
 std::vector<std::string> eal_args(const cfg::Config &cfg, const char *argv0) {
     std::vector<std::string> a{argv0};
-    std::string lcores = std::to_string(cfg.control_lcore);
-    for (const auto &w : cfg.workers) lcores += "," + std::to_string(w.lcore);
-    a.insert(a.end(), {"-l", lcores, "--main-lcore", std::to_string(cfg.control_lcore)});
+    // -l when every lcore runs on the CPU of its number; --lcores LCORE@CPU when
+    // control_cpu or a worker's cpu maps one elsewhere (several lcores may share
+    // a CPU: each is a thread pinned to it).
+    const bool mapped = cfg.control_cpu || std::any_of(cfg.workers.begin(), cfg.workers.end(),
+                                                       [](const cfg::WorkerConfig &w) { return w.cpu.has_value(); });
+    auto one = [&](unsigned lcore, std::optional<unsigned> cpu) {
+        return mapped ? std::to_string(lcore) + "@" + std::to_string(cpu.value_or(lcore)) : std::to_string(lcore);
+    };
+    std::string lcores = one(cfg.control_lcore, cfg.control_cpu);
+    for (const auto &w : cfg.workers) lcores += "," + one(w.lcore, w.cpu);
+    a.insert(a.end(), {mapped ? "--lcores" : "-l", lcores, "--main-lcore", std::to_string(cfg.control_lcore)});
     a.push_back("--file-prefix=" + cfg.eal.file_prefix);
     if (cfg.eal.no_huge) a.push_back("--no-huge");
     if (cfg.eal.memory_mb) a.insert(a.end(), {"-m", std::to_string(cfg.eal.memory_mb)});

@@ -94,6 +94,7 @@ def lnsd_yaml(prefix, a, setup, work):
         with open(users, "w") as f:
             f.write("users:\n" + "".join(f"  - {{name: {USER.format(n=n)}, password: {PASSWORD}}}\n"
                                          for n in range(a.users)))
+    worker_cpu = "" if a.lnsd_worker_cpu is None else f" cpu: {a.lnsd_worker_cpu},"
     return f"""# written by perf/run_ppp_setup_rate.py
 eal: {{no_huge: true, memory_mb: 2048, file_prefix: {prefix}, no_pci: true}}
 control_lcore: 0
@@ -106,7 +107,7 @@ worker_idle_polls: {a.worker_idle_polls}   # ... so it spins only briefly before
 ports:
   - {{name: access0, device: "{access_device(setup, work)}", role: access, rx_queues: 1, mtu: 1500, ipv4: {LNS_IP}/{PREFIX_LEN}}}
   - {{name: core0, device: "net_null0,no-rx=1", role: core, rx_queues: 1, mtu: 1500, ipv4: 198.51.100.1/24, gateway4: 198.51.100.2}}
-workers: [{{lcore: 1, rx: [{{port: access0, queue: 0}}, {{port: core0, queue: 0}}]}}]
+workers: [{{lcore: 1,{worker_cpu} rx: [{{port: access0, queue: 0}}, {{port: core0, queue: 0}}]}}]
 l2tp: {{max_tunnels: 4096, max_sessions: 131072}}
 ppp: {{auth: [chap], echo_interval_s: {a.echo}, ipv6: false, dns_primary: 198.51.100.53}}
 aaa: {{backend: local, users_file: {users}, ipv4_pools: [{{name: subs, prefix: {LNSD_POOL}}}]}}
@@ -472,8 +473,8 @@ def write_report(a, setups, cases, rows, holds, notes, ctx):
           f"Load average at start: {ctx['load_start']}; at end: {ctx['load_end']}; "
           f"{ctx['elapsed_s']} s", "",
           f"Emulator pinned to CPU {a.emu_cpu}: `--ppp --auth chap --user-pattern {USER} --password {PASSWORD} "
-          f"--teardown none --interval {a.interval:g} {a.emu_args}`; lnsd control lcore 0, worker lcore 1, "
-          f"ppp.echo_interval_s {a.echo}; l2tpns pinned to CPU {a.lns_cpu}, freeradius -f unpinned.", "",
+          f"--teardown none --interval {a.interval:g} {a.emu_args}`; lnsd control lcore 0 (CPU 0), worker lcore 1 (CPU "
+          f"{1 if a.lnsd_worker_cpu is None else a.lnsd_worker_cpu}), ppp.echo_interval_s {a.echo}; l2tpns pinned to CPU {a.lns_cpu}, freeradius -f unpinned.", "",
           "Setups: " + "; ".join(f"{k}: emulator --link {v['link']}" + (
               "" if v["link"] == "memif" else f", ingress drop {'on' if v['drop'] else 'off'}, rps_cpus {v['rps']}")
               + f", lnsd worker_idle_sleep_us {v['idle_us']}" for k, v in SETUPS.items() if k in setups), "",
@@ -610,6 +611,9 @@ def main():
     ap.add_argument("--emu-spin-us", type=int, default=0,
                     help="emulator --poll-spin-us (its DPDK link), both LNSes [%(default)s]")
     ap.add_argument("--emu-cpu", default="1")
+    ap.add_argument("--lnsd-worker-cpu", type=int, default=None,
+                    help="CPU of lnsd's worker lcore 1 (workers[].cpu; 0: lnsd all on CPU 0 beside its "
+                         "control core, the emulator alone on --emu-cpu) [default: CPU 1]")
     ap.add_argument("--lns-cpu", default="0", help="CPU of l2tpns [%(default)s]")
     ap.add_argument("--interval", type=float, default=0.2)
     ap.add_argument("--timeout", type=float, default=180, help="emulator --timeout of a setup run")

@@ -4,6 +4,7 @@
 
 #include "config/load.hpp"
 #include "config/net_parse.hpp"
+#include "dataplane/runtime.hpp"
 #include "tests/unit/config/config_fixture.hpp"
 
 namespace lns::cfg {
@@ -354,6 +355,31 @@ TEST(ConfigLogging, Errors) {
     test::expect_error(y, "xml", "logging.format", "json");
     test::expect_error(y, "burst: |0", "logging.burst", "between");
     test::expect_error(y, "colour", "logging.colour", "unknown key");
+}
+
+// control_cpu / workers[].cpu: lcores on CPUs other than their number (several
+// may share one): EAL gets --lcores LCORE@CPU; without them, -l as before.
+TEST(ConfigLoad, LcoresMappedToCpus) {
+    const Config plain = expect_ok(kBase);
+    EXPECT_FALSE(plain.control_cpu);
+    std::vector<std::string> a = dp::eal_args(plain, "lnsd");
+    ASSERT_GE(a.size(), 3u);
+    EXPECT_EQ(a[1], "-l");
+    EXPECT_EQ(a[2], "0,1,2");
+    const Config mapped = expect_ok(with(kBase, "  - lcore: 1\n", "  - lcore: 1\n    cpu: 0\n"));
+    ASSERT_TRUE(mapped.workers[0].cpu);
+    EXPECT_EQ(*mapped.workers[0].cpu, 0u);
+    EXPECT_FALSE(mapped.workers[1].cpu);
+    a = dp::eal_args(mapped, "lnsd");
+    EXPECT_EQ(a[1], "--lcores");
+    EXPECT_EQ(a[2], "0@0,1@0,2@2");
+    EXPECT_EQ(a[3], "--main-lcore");
+    EXPECT_EQ(a[4], "0");
+    const Config ctl = expect_ok("control_cpu: 3\n" + kBase);
+    EXPECT_EQ(dp::eal_args(ctl, "lnsd")[2], "0@3,1@1,2@2");
+    expect_error(with(kBase, "  - lcore: 1\n", "  - lcore: 1\n    cpu: 5000\n"), "5000",
+                 "workers[0].cpu", "must be between 0 and 1023, got 5000");
+    expect_error("control_cpu: -1\n" + kBase, "-1", "control_cpu", "must be between 0 and 1023");
 }
 
 }  // namespace
