@@ -236,8 +236,7 @@ void SubscriberManager::call_down(uint32_t index, uint64_t now) {
     Sub *s = find(index);
     if (!s) {
         if (auto it = early_.find(index); it != early_.end()) {  // the call never came up
-            c_.unknown_index += it->second.size();
-            early_count_ -= it->second.size();
+            discard_early(it->second, it->second.size());
             early_.erase(it);
         }
         return;
@@ -279,11 +278,8 @@ void SubscriberManager::hold_early(uint32_t index, uint16_t protocol, std::span<
     }
     if (early_count_ >= kEarlyTotal) expire_early(now);
     auto &held = early_[index];
-    if (!held.empty() && now - held.front().at > kEarlyTtlNs) {  // left by a call that never came up
-        c_.unknown_index += held.size();
-        early_count_ -= held.size();
-        held.clear();
-    }
+    if (!held.empty() && now - held.front().at > kEarlyTtlNs)  // left by a call that never came up
+        discard_early(held, held.size());
     if (held.size() >= kEarlyPerIndex || early_count_ >= kEarlyTotal) {
         if (held.empty()) early_.erase(index);
         c_.unknown_index++;
@@ -301,12 +297,16 @@ void SubscriberManager::expire_early(uint64_t now) {
         auto &held = it->second;
         const auto keep = std::find_if(held.begin(), held.end(),
                                        [&](const Early &e) { return now - e.at <= kEarlyTtlNs; });
-        const size_t gone = size_t(keep - held.begin());
-        c_.unknown_index += gone;
-        early_count_ -= gone;
-        held.erase(held.begin(), keep);
+        discard_early(held, size_t(keep - held.begin()));
         it = held.empty() ? early_.erase(it) : std::next(it);
     }
+}
+
+// Drops the first n held frames of an index, counted as unknown_index.
+void SubscriberManager::discard_early(std::vector<Early> &held, size_t n) {
+    c_.unknown_index += n;
+    early_count_ -= n;
+    held.erase(held.begin(), held.begin() + std::ptrdiff_t(n));
 }
 
 void SubscriberManager::ppp_send(ppp::PppSession &ps, uint16_t protocol, std::span<const uint8_t> p) {

@@ -160,8 +160,6 @@ private:
     void drain(uint64_t now);
     void finish_now(Sub &s, uint64_t now);
     void account(Sub &s, aaa::AcctStatusType type, uint64_t now);
-    void hold_early(uint32_t index, uint16_t protocol, std::span<const uint8_t> info, uint64_t now);
-    void expire_early(uint64_t now);
 
     cfg::Config cfg_;
     SubscriberEnv &env_;
@@ -185,6 +183,9 @@ private:
     };
     std::unordered_map<uint32_t, std::vector<Early>> early_;  // by index, arrival order
     size_t early_count_ = 0;
+    void hold_early(uint32_t index, uint16_t protocol, std::span<const uint8_t> info, uint64_t now);
+    void expire_early(uint64_t now);
+    void discard_early(std::vector<Early> &held, size_t n);
     SubscriberCounters c_;
 };
 

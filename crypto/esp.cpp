@@ -1,5 +1,6 @@
-// ESP engine: burst driver, IPsec-MB job plumbing, outer header parsing.
-// Inbound and outbound per-packet steps are in esp_in.cpp and esp_out.cpp.
+// ESP engine: IPsec-MB job plumbing, outer header parsing, one-packet calls.
+// The inbound and outbound bursts are in esp_in.cpp and esp_out.cpp, their
+// shared second pass in esp_burst.hpp.
 //
 // Notes for wrapping mbufs (the data plane): set EspBuf.data to the IPv4
 // header (mtod + l2_len), len to the IP bytes, headroom to

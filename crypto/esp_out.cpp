@@ -4,6 +4,7 @@
 
 #include "crypto/bytes.hpp"
 #include "crypto/esp.hpp"
+#include "crypto/esp_burst.hpp"
 #include "crypto/esp_gcm.hpp"
 
 namespace lns::crypto {
@@ -151,31 +152,11 @@ uint32_t EspEngine::finish_out(EspOp &op, Sa::Tally t) {
     return op.plen;
 }
 
-// The SA's counters are tallied per run of one SA and written back once.
 size_t EspEngine::encrypt_burst(EspOp *ops, size_t n) {
     for (size_t i = 0; i < n; i++) prepare_out(ops[i]);
     drain_jobs();
-    size_t good = 0;
-    Sa *cur = nullptr;  // the SA of the current run of ops
-    Sa::Tally t{};
-    for (size_t i = 0; i < n; i++) {
-        EspOp &op = ops[i];
-        if (op.sa != cur) {
-            if (cur) cur->commit(t);
-            cur = op.sa;
-            if (cur) t = cur->tally();
-        }
-        const uint32_t bytes = finish_out(op, t);
-        if (op.result == EspResult::ok) {
-            good++;
-            t.packets++;
-            t.bytes += bytes;
-        } else if (op.sa) {
-            op.sa->count_drop(op.result);
-        }
-    }
-    if (cur) cur->commit(t);
-    return good;
+    return detail::finish_burst(ops, n,
+                                [this](EspOp &op, Sa::Tally t) { return finish_out(op, t); });
 }
 
 }  // namespace lns::crypto

@@ -118,13 +118,7 @@ struct Rig {
                 c.now = now;
                 c.receive(f.protocol, f.info);
             }
-            while (!client_wire[index].empty()) {
-                Frame f = std::move(client_wire[index].front());
-                client_wire[index].pop_front();
-                ppp::test::Bytes b = {uint8_t(f.protocol >> 8), uint8_t(f.protocol)};
-                b.insert(b.end(), f.info.begin(), f.info.end());
-                mgr->frame(index, b, now);
-            }
+            deliver(index);
         }
     }
     void run(uint32_t index, uint64_t until) {
