@@ -362,7 +362,8 @@ struct Config {
     unsigned control_lcore = 0;
     std::optional<unsigned> control_cpu;  // the CPU of the control lcore's thread; default: CPU control_lcore
     uint32_t mbufs = 65535;     // mbufs per NUMA socket pool
-    uint32_t burst = 64;        // RX burst size (64: the lookups of a burst overlap better)
+    uint32_t burst = 64;        // packets per pass of the stages (64: the lookups of a burst overlap better)
+    std::optional<uint32_t> rx_burst;  // packets per rte_eth_rx_burst call; default min(32, burst)
     uint32_t tx_drain_us = 100; // flush partially filled TX buffers after this long
     uint32_t punt_ring_size = 4096;
     uint32_t stats_interval_s = 0;  // 0: only on SIGUSR1 and at exit

@@ -129,6 +129,7 @@ ConfigDiff diff_config(const Config &a, const Config &b) {
     d.restart("control_cpu", a.control_cpu, b.control_cpu);
     d.restart("mbufs", a.mbufs, b.mbufs);
     d.restart("burst", a.burst, b.burst);
+    d.restart("rx_burst", a.rx_burst, b.rx_burst);
     d.restart("tx_drain_us", a.tx_drain_us, b.tx_drain_us);
     d.restart("punt_ring_size", a.punt_ring_size, b.punt_ring_size);
     d.restart("worker_idle_sleep_us", a.worker_idle_sleep_us, b.worker_idle_sleep_us);

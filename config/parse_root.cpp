@@ -138,6 +138,7 @@ void parse_globals(MapReader &r, Config &c) {
     r.read("control_cpu", c.control_cpu, 0, kMaxCpu);
     r.read("mbufs", c.mbufs, 1023, kMaxMbufs);
     r.read("burst", c.burst, 1, 64);
+    r.read("rx_burst", c.rx_burst, 1, 64);
     r.read("tx_drain_us", c.tx_drain_us, 1, 100000);
     r.read_pow2("punt_ring_size", c.punt_ring_size, 64, 1u << 20);
     r.read("stats_interval_s", c.stats_interval_s, 0, 86400);
@@ -153,7 +154,7 @@ void parse_document(const YAML::Node &root, Parsed &p, Diagnostics &diag) {
         return;
     }
     MapReader r(root, "",
-                {"eal", "control_lcore", "control_cpu", "mbufs", "burst", "tx_drain_us", "punt_ring_size",
+                {"eal", "control_lcore", "control_cpu", "mbufs", "burst", "rx_burst", "tx_drain_us", "punt_ring_size",
                  "stats_interval_s", "worker_idle_sleep_us", "worker_idle_polls", "ports", "workers",
                  "neighbors", "tables", "mtu", "arp", "sessions", "l2tp", "ppp", "aaa", "logging",
                  "ipsec", "api"},

@@ -175,6 +175,10 @@ void validate_topology(Parsed &p, Diagnostics &diag) {
         diag.error("workers", "at least one worker is required");
     check_lcores(p, diag);
     check_queues(p, diag);
+    if (p.config.rx_burst && *p.config.rx_burst > p.config.burst)
+        diag.error("rx_burst", "rx_burst " + std::to_string(*p.config.rx_burst) + " is larger than burst " +
+                                   std::to_string(p.config.burst) +
+                                   ": a worker takes at most `burst` packets from a queue per pass");
     check_neighbors(p, diag);
 }
 

@@ -219,6 +219,7 @@ bool create_worker(Runtime &rt, unsigned w, std::string *err) {
     s.too_big_icmp = cfg.mtu.too_big == cfg::TooBigPolicy::icmp;
     s.icmp_time_exceeded = cfg.mtu.icmp_time_exceeded;
     s.burst = uint16_t(std::min<uint32_t>(cfg.burst, kMaxBurst));
+    s.rx_burst = uint16_t(std::min<uint32_t>(cfg.rx_burst.value_or(kDefaultRxBurst), s.burst));
     s.drain_tsc = rte_get_tsc_hz() / 1000000 * cfg.tx_drain_us;
     s.idle_sleep_us = cfg.worker_idle_sleep_us;
     s.idle_polls = cfg.worker_idle_polls;

@@ -54,13 +54,14 @@ int worker_main(WorkerCtx *ctx) {
     rte_rcu_qsbr_thread_online(ctx->qsv, ctx->index);
     rte_mbuf *pkts[kMaxBurst];
     const uint16_t burst = ctx->settings.burst;
+    const uint16_t rx_burst = ctx->settings.rx_burst ? ctx->settings.rx_burst : burst;
     ctx->next_drain_tsc = rte_rdtsc() + ctx->settings.drain_tsc;
     unsigned idle = 0;
     while (!*ctx->stop) {
         unsigned got = 0;
         for (uint16_t r = 0; r < ctx->n_rx; r++) {
             const RxQueueRef &q = ctx->rx[r];
-            const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue, pkts, burst);
+            const uint16_t n = rx_gather(q, pkts, burst, rx_burst);
             if (n == 0) continue;
             got += n;
             if (q.role == PortRole::access)

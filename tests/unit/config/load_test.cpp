@@ -382,5 +382,18 @@ TEST(ConfigLoad, LcoresMappedToCpus) {
     expect_error("control_cpu: -1\n" + kBase, "-1", "control_cpu", "must be between 0 and 1023");
 }
 
+// rx_burst: packets per rte_eth_rx_burst call, at most `burst` (the stages'
+// pass); unset, the data path uses min(32, burst).
+TEST(ConfigLoad, RxBurst) {
+    EXPECT_FALSE(expect_ok(kBase).rx_burst);
+    const Config c = expect_ok("burst: 48\nrx_burst: 16\n" + kBase);
+    ASSERT_TRUE(c.rx_burst);
+    EXPECT_EQ(*c.rx_burst, 16u);
+    EXPECT_EQ(c.burst, 48u);
+    expect_error("burst: 16\nrx_burst: 32\n" + kBase, "rx_burst: |32", "rx_burst",
+                 "rx_burst 32 is larger than burst 16");
+    expect_error("rx_burst: 0\n" + kBase, "rx_burst: |0", "rx_burst", "must be between 1 and 64");
+}
+
 }  // namespace
 }  // namespace lns::cfg
