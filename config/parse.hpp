@@ -27,6 +27,11 @@
 
 namespace lns::cfg::detail {
 
+// Largest lcore id (control_lcore, workers[].lcore) and CPU number
+// (control_cpu, workers[].cpu) the configuration accepts.
+inline constexpr unsigned kMaxLcore = 127;
+inline constexpr unsigned kMaxCpu = 1023;
+
 struct Parsed {
     Config config;
     std::unordered_map<std::string, uint16_t> port_by_name;

@@ -13,8 +13,6 @@ namespace lns::cfg::detail {
 
 namespace {
 
-constexpr unsigned kMaxLcore = 127;
-constexpr unsigned kMaxCpu = 1023;
 constexpr size_t kMaxNameLength = 32;
 
 bool valid_port_name(const std::string &s) {

@@ -9,8 +9,6 @@ namespace lns::cfg::detail {
 
 namespace {
 
-constexpr unsigned kMaxLcore = 127;
-constexpr unsigned kMaxCpu = 1023;
 constexpr uint64_t kMaxMbufs = 16u << 20;
 
 // EAL options lnsd derives from typed keys; giving them in eal.args as well
