@@ -54,7 +54,7 @@ int worker_main(WorkerCtx *ctx) {
     rte_rcu_qsbr_thread_online(ctx->qsv, ctx->index);
     rte_mbuf *pkts[kMaxBurst];
     const uint16_t burst = ctx->settings.burst;
-    const uint16_t rx_burst = ctx->settings.rx_burst ? ctx->settings.rx_burst : burst;
+    const uint16_t rx_burst = ctx->settings.rx_burst;
     ctx->next_drain_tsc = rte_rdtsc() + ctx->settings.drain_tsc;
     unsigned idle = 0;
     while (!*ctx->stop) {

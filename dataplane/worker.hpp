@@ -36,8 +36,9 @@ inline constexpr unsigned kMaxWorkers = 64;
 inline constexpr unsigned kTxBufSize = 64;
 // Default packets per rte_eth_rx_burst call (config rx_burst).  A pass of the
 // stages still takes up to `burst` (64) packets, gathered from calls of 32:
-// net_pcap, the PMD that copies each frame, costs ~4 % less per packet that way
-// at 64 and 1,000 sessions (perf/RESULTS.md), as testpmd's own default of 32 does.
+// net_pcap, the PMD that copies each frame, costs less per packet in calls of 32
+// (lnsd +4 to +12 % upstream at 64k sessions in A/B runs, perf/RESULTS.md), as
+// testpmd's own default of 32 does.
 inline constexpr unsigned kDefaultRxBurst = 32;
 
 enum class PortRole : uint8_t { access, core };
@@ -69,7 +70,7 @@ struct DpSettings {
     bool too_big_icmp = false;  // else fragment the outer header
     bool icmp_time_exceeded = true;
     uint16_t burst = 32;     // packets per pass of the stages
-    uint16_t rx_burst = 32;  // packets per rte_eth_rx_burst call (<= burst)
+    uint16_t rx_burst = kDefaultRxBurst;  // packets per rte_eth_rx_burst call (1..burst)
     uint64_t drain_tsc = 0;
     uint32_t idle_sleep_us = 0;  // sleep after idle_polls empty polls in a row; 0: never
     uint32_t idle_polls = 256;   // worker_idle_polls

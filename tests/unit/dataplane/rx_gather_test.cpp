@@ -8,7 +8,6 @@
 #include <rte_ring.h>
 
 #include <string>
-#include <vector>
 
 #include "dataplane/worker.hpp"
 #include "harness/eal_env.hpp"
