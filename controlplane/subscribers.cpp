@@ -381,6 +381,10 @@ void SubscriberManager::ppp_network_up(ppp::PppSession &ps, uint16_t protocol) {
     Sub *s = from(ps);
     if (!s) return;
     std::string err;
+    // The traffic counters start from here: before the first address is in the
+    // data plane nothing of this session is forwarded, and once it is, a worker
+    // may forward (and count) the subscriber's first packet at once.
+    if (!s->up && !s->ipv6_up) s->baseline = env_.traffic(s->index);
     if (protocol == ppp::kProtoIpv6cp) {
         if (s->ipv6_up || !s->lease.ipv6) return;
         if (!env_.set_addresses(s->index, std::nullopt, s->lease.ipv6, &err)) {
@@ -407,7 +411,6 @@ void SubscriberManager::ppp_network_up(ppp::PppSession &ps, uint16_t protocol) {
         .kv("acct_session_id", s->acct_session_id)
         .kv("setup_ms", (now_ - s->started) / 1000000);
     by_ipv4_[*s->lease.ipv4] = s->index;
-    s->baseline = env_.traffic(s->index);
     const aaa::Grant &g = s->grant;
     if (g.session_timeout_s) s->session_end = now_ + uint64_t(g.session_timeout_s) * kSec;
     if (g.idle_timeout_s) s->idle_check = now_ + uint64_t(g.idle_timeout_s) * kSec;
@@ -495,11 +498,7 @@ void SubscriberManager::account(Sub &s, aaa::AcctStatusType type, uint64_t now) 
     r.authentic = s.grant.radius ? 1 : 2;
     r.event_timestamp = 0;
     if (type != aaa::AcctStatusType::Start) {
-        const aaa::TrafficCounters t = env_.traffic(s.index);
-        r.counters.in_octets = t.in_octets - s.baseline.in_octets;
-        r.counters.out_octets = t.out_octets - s.baseline.out_octets;
-        r.counters.in_packets = t.in_packets - s.baseline.in_packets;
-        r.counters.out_packets = t.out_packets - s.baseline.out_packets;
+        r.counters = traffic(s);
         r.session_time_s = uint32_t((now - s.up_at) / kSec);
     }
     if (type == aaa::AcctStatusType::Stop) r.cause = causes(s.end_why, s.ppp_why).second;
@@ -616,6 +615,22 @@ void SubscriberManager::shutdown(uint64_t now) {
     Entry entry(*this, now);
     for (auto &s : subs_)
         if (s && !s->ending) end(*s, SubEnd::ppp, ppp::EndReason::admin);
+}
+
+aaa::TrafficCounters SubscriberManager::traffic(const Sub &s) {
+    const aaa::TrafficCounters t = env_.traffic(s.index);
+    aaa::TrafficCounters c;
+    c.in_octets = t.in_octets - s.baseline.in_octets;
+    c.out_octets = t.out_octets - s.baseline.out_octets;
+    c.in_packets = t.in_packets - s.baseline.in_packets;
+    c.out_packets = t.out_packets - s.baseline.out_packets;
+    return c;
+}
+
+std::optional<aaa::TrafficCounters> SubscriberManager::traffic(uint32_t index) {
+    const Sub *s = find(index);
+    if (!s || (!s->up && !s->ipv6_up)) return std::nullopt;
+    return traffic(*s);
 }
 
 std::optional<SubscriberManager::View> SubscriberManager::view(uint32_t index) const {

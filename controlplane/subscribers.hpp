@@ -137,6 +137,9 @@ public:
         const ppp::PppSession *ppp = nullptr;  // valid until the next call into the manager
     };
     std::optional<View> view(uint32_t index) const;
+    // The subscriber's traffic since its first address reached the data plane
+    // (what its accounting records report); none before that or when unknown.
+    std::optional<aaa::TrafficCounters> traffic(uint32_t index);
     // Ends a subscriber as a RADIUS Disconnect-Request does (LCP Terminate,
     // accounting Stop, CDN); the management API's disconnect.  False if there is
     // no such subscriber or it is already ending.
@@ -160,6 +163,7 @@ private:
     void drain(uint64_t now);
     void finish_now(Sub &s, uint64_t now);
     void account(Sub &s, aaa::AcctStatusType type, uint64_t now);
+    aaa::TrafficCounters traffic(const Sub &s);
 
     cfg::Config cfg_;
     SubscriberEnv &env_;

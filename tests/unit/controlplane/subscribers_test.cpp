@@ -26,6 +26,9 @@ struct FakeEnv final : SubscriberEnv {
     std::vector<std::pair<uint32_t, uint16_t>> ended;  // index, CDN result
     std::map<uint32_t, CallCause> causes;              // index -> RFC 3145 cause of its CDN
     std::map<uint32_t, aaa::TrafficCounters> counters;
+    // A worker forwards (and counts) this many packets of the subscriber the
+    // moment an address of it reaches the data plane.
+    unsigned forwarded_on_publish = 0;
     explicit FakeEnv(std::deque<Frame> &w) : wire(w) {}
     void send_ppp(uint32_t, uint16_t protocol, std::span<const uint8_t> p) override {
         wire.push_back({true, protocol, ppp::test::Bytes(p.begin(), p.end())});
@@ -34,6 +37,8 @@ struct FakeEnv final : SubscriberEnv {
                        std::string *) override {
         if (v4) ipv4[index] = *v4;
         if (v6) ipv6[index] = *v6;
+        counters[index].in_packets += forwarded_on_publish;
+        counters[index].in_octets += 84 * forwarded_on_publish;
         return true;
     }
     void end_call(uint32_t index, uint16_t result, uint16_t, const CallCause &cause) override {
@@ -249,6 +254,25 @@ TEST(Subscribers, SessionTimeout) {
     EXPECT_EQ(r.mgr->counters().session_timeouts, 1u);
     expect_cause(r.env.causes.at(4), 3, ppp::kProtoLcp, 2);  // normal, our Terminate
     EXPECT_TRUE(c.lcp_finished);  // told with LCP Terminate
+}
+
+// The subscriber's first packet can be forwarded as soon as its address is in
+// the data plane, before the control core has finished bringing it up: it
+// belongs to the session's traffic (accounting counted it out once, 120 of 121).
+TEST(Subscribers, TrafficCountsThePacketForwardedAtAddressPublication) {
+    Rig r;
+    r.env.counters[4].in_packets = 500;  // a previous session on the same index
+    r.env.forwarded_on_publish = 1;
+    EXPECT_FALSE(r.mgr->traffic(4));  // not up: no traffic of its own yet
+    Client &c = r.call(4, "alice");
+    r.pump(4);
+    ASSERT_TRUE(c.ipcp_up);
+    const std::optional<aaa::TrafficCounters> t = r.mgr->traffic(4);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->in_packets, 1u);
+    EXPECT_EQ(t->in_octets, 84u);
+    r.env.counters[4].in_packets += 9;
+    EXPECT_EQ(r.mgr->traffic(4)->in_packets, 10u);
 }
 
 TEST(Subscribers, IdleTimeoutOnlyWithoutTraffic) {
